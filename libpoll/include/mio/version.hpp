@@ -1,0 +1,15 @@
+#pragma once
+// Which libpoll this is: its version and the readiness backend it was built with.
+
+#include <string_view>
+
+namespace mio {
+
+/// The libpoll version, e.g. "0.1.0". Thread safety: pure.
+[[nodiscard]] std::string_view version() noexcept;
+
+/// The readiness backend chosen at build time (-DLIBPOLL_BACKEND): "epoll" or "poll".
+/// Thread safety: pure.
+[[nodiscard]] std::string_view backend_name() noexcept;
+
+}  // namespace mio
