@@ -5,8 +5,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sys/syscall.h>
+
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <thread>
 #include <vector>
 
 namespace mio::test {
@@ -72,6 +76,12 @@ void require_cloexec(int fd) {
     REQUIRE((flags & FD_CLOEXEC) != 0);
 }
 
+void set_blocking(int fd) {
+    const int flags = ::fcntl(fd, F_GETFL);
+    REQUIRE(flags >= 0);
+    REQUIRE(::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0);
+}
+
 net::SocketAddr any_local_address() { return net::SocketAddr::v4({127, 0, 0, 1}, 0); }
 
 net::SocketAddr any_local_ipv6_address() {
@@ -88,6 +98,25 @@ bool ipv6_available() {
     const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&storage), static_cast<socklen_t>(len)) == 0;
     ::close(fd);
     return ok;
+}
+
+int current_tid() { return static_cast<int>(::syscall(SYS_gettid)); }
+
+bool wait_until_blocked(int tid) {
+    const std::string path = "/proc/self/task/" + std::to_string(tid) + "/stat";
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+        std::ifstream stat(path);
+        std::string line;
+        std::getline(stat, line);
+        // Format: "tid (comm) S ...": the state follows the last ')'.
+        const auto paren = line.rfind(')');
+        if (paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'S') {
+            return true;
+        }
+        std::this_thread::yield();
+    }
+    return false;
 }
 
 namespace {

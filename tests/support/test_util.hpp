@@ -65,6 +65,9 @@ void require_would_block(const Result<T>& r) {
 void require_nonblocking(int fd);
 void require_cloexec(int fd);
 
+/// Clears O_NONBLOCK, for a plain blocking peer in a test.
+void set_blocking(int fd);
+
 /// 127.0.0.1:0 and [::1]:0: the kernel picks a free port.
 net::SocketAddr any_local_address();
 net::SocketAddr any_local_ipv6_address();
@@ -74,6 +77,13 @@ bool ipv6_available();
 /// A path under a fresh per-process temporary directory (removed at exit); nothing exists
 /// at the returned path yet.
 std::string temp_path(std::string_view name);
+
+/// The calling thread's kernel id, for wait_until_blocked().
+int current_tid();
+/// Waits (bounded, ~10 s; no fixed sleep) until thread `tid` of this process is blocked in the
+/// kernel (state S), e.g. inside Poll::poll after announcing it is about to poll. Returns false
+/// if it never blocked in time.
+bool wait_until_blocked(int tid);
 
 /// Human-readable event list for failure messages.
 std::string describe(const Events& events);

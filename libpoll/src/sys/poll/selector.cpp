@@ -176,7 +176,7 @@ Result<void> Selector::wake() {
 Result<void> Selector::select(Events& events, std::optional<std::chrono::nanoseconds> timeout) {
     events.clear();
     std::optional<Clock::time_point> deadline;
-    if (timeout) deadline = Clock::now() + std::min(*timeout, std::chrono::hours(24 * 365));
+    if (timeout) deadline = Clock::now() + std::min<std::chrono::nanoseconds>(*timeout, std::chrono::hours(24 * 365));
     for (;;) {
         auto ready = wait_once(deadline);
         if (!ready) return fail(ready.error());

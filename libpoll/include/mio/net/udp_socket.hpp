@@ -1,0 +1,146 @@
+#pragma once
+// UdpSocket: a non-blocking UDP socket.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+#include <mio/detail/io_source.hpp>
+#include <mio/error.hpp>
+#include <mio/interest.hpp>
+#include <mio/net/socket_addr.hpp>
+#include <mio/token.hpp>
+#include <mio/unique_fd.hpp>
+
+namespace mio {
+class Registry;
+}
+
+namespace mio::net {
+
+/// A non-blocking UDP socket (mio's `net::UdpSocket`). Unconnected, it sends with send_to and
+/// receives from anyone with recv_from; after connect() it also has send/recv/peek and only
+/// receives datagrams from the connected peer.
+///
+/// Every send, receive and peek goes through the edge re-arming: after a readable event,
+/// receive until WouldBlock. A datagram larger than the buffer is truncated silently (Unix).
+///
+/// Thread safety: const members may be called from several threads at once; each datagram is
+/// sent or received whole. Registration calls need exclusive access.
+class UdpSocket {
+public:
+    /// Creates a non-blocking, close-on-exec socket bound to `addr` (no SO_REUSEADDR).
+    /// Errors: errc::address_in_use, errc::address_not_available and other OS errors.
+    [[nodiscard]] static Result<UdpSocket> bind(const SocketAddr& addr);
+    /// Adopts an existing UDP socket; O_NONBLOCK is left as it is.
+    /// Errors: errc::not_a_socket, errc::bad_file_descriptor, errc::wrong_protocol_type (e.g. a
+    /// TCP socket), errc::address_family_not_supported. On error `fd` is closed.
+    [[nodiscard]] static Result<UdpSocket> from_fd(UniqueFd fd);
+
+    /// The bound address. Errors: the OS error.
+    [[nodiscard]] Result<SocketAddr> local_addr() const;
+    /// The connected peer. Errors: errc::not_connected unless connect() was called.
+    [[nodiscard]] Result<SocketAddr> peer_addr() const;
+
+    /// Sends one datagram to `target`; returns the bytes sent (all of them, for UDP).
+    /// Errors: WouldBlock when the send buffer is full (re-arms); errc::message_size if too
+    /// large; errc::connection_refused after an ICMP port-unreachable; other OS errors.
+    [[nodiscard]] Result<std::size_t> send_to(std::span<const std::byte> buf,
+                                              const SocketAddr& target) const;
+    [[nodiscard]] Result<std::size_t> send_to(std::string_view buf, const SocketAddr& target) const;
+    /// Receives one datagram (truncated to buf.size()) and its source.
+    /// Errors: WouldBlock when none is queued (re-arms); errc::connection_refused after an
+    /// ICMP port-unreachable for an earlier send; other OS errors.
+    [[nodiscard]] Result<std::pair<std::size_t, SocketAddr>> recv_from(std::span<std::byte> buf) const;
+    /// Like recv_from, but leaves the datagram queued (MSG_PEEK).
+    [[nodiscard]] Result<std::pair<std::size_t, SocketAddr>> peek_from(std::span<std::byte> buf) const;
+
+    /// Sets the default peer: send/recv/peek then use it, and datagrams from elsewhere are
+    /// dropped. May be called again to change the peer.
+    /// Errors: the OS error, e.g. errc::network_unreachable.
+    [[nodiscard]] Result<void> connect(const SocketAddr& addr) const;
+    /// Sends one datagram to the connected peer.
+    /// Errors: errc::destination_address_required if not connected; otherwise as send_to.
+    [[nodiscard]] Result<std::size_t> send(std::span<const std::byte> buf) const;
+    [[nodiscard]] Result<std::size_t> send(std::string_view buf) const;
+    /// Receives one datagram from the connected peer. Errors: as recv_from.
+    [[nodiscard]] Result<std::size_t> recv(std::span<std::byte> buf) const;
+    /// Like recv, but leaves the datagram queued. Errors: as recv_from.
+    [[nodiscard]] Result<std::size_t> peek(std::span<std::byte> buf) const;
+
+    /// SO_BROADCAST. Errors: the OS error.
+    [[nodiscard]] Result<void> set_broadcast(bool on) const;
+    [[nodiscard]] Result<bool> broadcast() const;
+    /// IP_MULTICAST_LOOP (IPv4 sockets). Errors: the OS error.
+    [[nodiscard]] Result<void> set_multicast_loop_v4(bool on) const;
+    [[nodiscard]] Result<bool> multicast_loop_v4() const;
+    /// IP_MULTICAST_TTL (IPv4 sockets). Errors: the OS error (errc::invalid_argument if > 255).
+    [[nodiscard]] Result<void> set_multicast_ttl_v4(std::uint32_t ttl) const;
+    [[nodiscard]] Result<std::uint32_t> multicast_ttl_v4() const;
+    /// IPV6_MULTICAST_LOOP (IPv6 sockets). Errors: the OS error.
+    [[nodiscard]] Result<void> set_multicast_loop_v6(bool on) const;
+    [[nodiscard]] Result<bool> multicast_loop_v6() const;
+    /// IPV6_MULTICAST_HOPS (IPv6 sockets). Errors: the OS error.
+    [[nodiscard]] Result<void> set_multicast_hops_v6(std::uint32_t hops) const;
+    [[nodiscard]] Result<std::uint32_t> multicast_hops_v6() const;
+    /// IP_TTL. Errors: the OS error.
+    [[nodiscard]] Result<void> set_ttl(std::uint32_t ttl) const;
+    [[nodiscard]] Result<std::uint32_t> ttl() const;
+    /// IPV6_V6ONLY (IPv6 sockets; set it before bind). Errors: the OS error.
+    [[nodiscard]] Result<void> set_only_v6(bool on) const;
+    [[nodiscard]] Result<bool> only_v6() const;
+
+    /// Joins / leaves IPv4 multicast `group` on the interface with address `iface`
+    /// (0.0.0.0: let the kernel choose).
+    /// Errors: errc::no_such_device when no interface routes the group; errc::invalid_argument
+    /// for a non-multicast group; other OS errors.
+    [[nodiscard]] Result<void> join_multicast_v4(std::array<std::uint8_t, 4> group,
+                                                 std::array<std::uint8_t, 4> iface) const;
+    [[nodiscard]] Result<void> leave_multicast_v4(std::array<std::uint8_t, 4> group,
+                                                  std::array<std::uint8_t, 4> iface) const;
+    /// Joins / leaves IPv6 multicast `group` on interface index `ifindex` (0: default).
+    /// Errors: as join_multicast_v4.
+    [[nodiscard]] Result<void> join_multicast_v6(const std::array<std::uint8_t, 16>& group,
+                                                 std::uint32_t ifindex) const;
+    [[nodiscard]] Result<void> leave_multicast_v6(const std::array<std::uint8_t, 16>& group,
+                                                  std::uint32_t ifindex) const;
+
+    /// Reads and clears SO_ERROR; std::nullopt if none. Errors: the OS error of getsockopt.
+    [[nodiscard]] Result<std::optional<std::error_code>> take_error() const;
+
+    /// The descriptor, still owned by this socket (use try_io for I/O on it).
+    [[nodiscard]] int as_raw_fd() const noexcept { return io_.fd(); }
+    /// Gives up the descriptor, deregistering it from a poll(2)-emulated Poll first.
+    [[nodiscard]] UniqueFd into_fd() && noexcept { return io_.release(); }
+
+    /// Runs `f(fd)`, which returns a Result; a WouldBlock result re-arms the registration.
+    template <class F>
+    auto try_io(F&& f) const {
+        return io_.do_io(std::forward<F>(f));
+    }
+
+    /// Source concept; call Registry::register_source and friends rather than these.
+    [[nodiscard]] Result<void> register_with(const Registry& registry, Token token,
+                                             Interest interest) {
+        return io_.register_with(registry, token, interest);
+    }
+    [[nodiscard]] Result<void> reregister_with(const Registry& registry, Token token,
+                                               Interest interest) {
+        return io_.reregister_with(registry, token, interest);
+    }
+    [[nodiscard]] Result<void> deregister_from(const Registry& registry) {
+        return io_.deregister_from(registry);
+    }
+
+private:
+    explicit UdpSocket(UniqueFd fd) noexcept : io_(std::move(fd)) {}
+
+    detail::IoSource io_;
+};
+
+}  // namespace mio::net

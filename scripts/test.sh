@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds and runs the whole test suite on every backend this machine can run (epoll and
+# poll(2) on Linux), then once more under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Exits non-zero on any failure or sanitizer report.
+#
+# Usage: scripts/test.sh [preset ...]     (default: every backend preset, then dev)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+
+if [ $# -gt 0 ]; then
+  presets=("$@")
+elif [ "$(uname -s)" = Linux ]; then
+  presets=(epoll poll dev)
+else
+  presets=(poll)
+fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+failed=()
+for preset in "${presets[@]}"; do
+  echo "=== test.sh: preset '$preset' ==="
+  if cmake --preset "$preset" >/dev/null &&
+     cmake --build --preset "$preset" -j "$jobs" &&
+     ctest --preset "$preset" -j "$jobs"; then
+    echo "=== test.sh: preset '$preset' passed ==="
+  else
+    echo "=== test.sh: preset '$preset' FAILED ===" >&2
+    failed+=("$preset")
+  fi
+done
+
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "test.sh: FAILED presets: ${failed[*]}" >&2
+  exit 1
+fi
+echo "test.sh: all presets passed: ${presets[*]}"
