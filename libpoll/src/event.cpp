@@ -9,10 +9,14 @@ std::string to_string(const Event& event) {
         const char* text;
     };
     const Name names[] = {
-        {event.is_readable(), "readable"},         {event.is_writable(), "writable"},
-        {event.is_error(), "error"},               {event.is_read_closed(), "read_closed"},
-        {event.is_write_closed(), "write_closed"}, {event.is_priority(), "priority"},
-        {event.is_aio(), "aio"},                   {event.is_lio(), "lio"},
+        {event.is_readable(), "readable"},
+        {event.is_writable(), "writable"},
+        {event.is_error(), "error"},
+        {event.is_read_closed(), "read_closed"},
+        {event.is_write_closed(), "write_closed"},
+        {event.is_priority(), "priority"},
+        {event.is_aio(), "aio"},
+        {event.is_lio(), "lio"},
     };
     std::string out = "Event { token: " + std::to_string(event.token().value);
     for (const Name& n : names) {

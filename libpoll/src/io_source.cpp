@@ -24,7 +24,9 @@ IoSource& IoSource::operator=(IoSource&& other) noexcept {
     return *this;
 }
 
-IoSource::~IoSource() { forget_registration(); }
+IoSource::~IoSource() {
+    forget_registration();
+}
 
 UniqueFd IoSource::release() noexcept {
     forget_registration();
@@ -51,8 +53,7 @@ Result<void> IoSource::register_with(const Registry& registry, Token token, Inte
     return {};
 }
 
-Result<void> IoSource::reregister_with(const Registry& registry, Token token,
-                                       Interest interest) {
+Result<void> IoSource::reregister_with(const Registry& registry, Token token, Interest interest) {
     if (selector_id_ == 0) return fail(Errc::not_registered);
     const auto& selector = registry.selector();
     if (selector_id_ != selector->id()) return fail(Errc::registered_with_other_registry);

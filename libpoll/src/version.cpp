@@ -2,7 +2,11 @@
 
 namespace mio {
 
-std::string_view version() noexcept { return LIBPOLL_VERSION_STRING; }
-std::string_view backend_name() noexcept { return LIBPOLL_BACKEND_NAME; }
+std::string_view version() noexcept {
+    return LIBPOLL_VERSION_STRING;
+}
+std::string_view backend_name() noexcept {
+    return LIBPOLL_BACKEND_NAME;
+}
 
 }  // namespace mio

@@ -32,7 +32,9 @@ Waker& Waker::operator=(Waker&& other) noexcept {
     return *this;
 }
 
-Waker::~Waker() { reset(); }
+Waker::~Waker() {
+    reset();
+}
 
 void Waker::reset() noexcept {
     impl_.reset();  // first close the wake mechanism, then allow a new Waker

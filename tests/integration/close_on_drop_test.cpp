@@ -27,7 +27,8 @@ TEST_CASE("a connection dropped by the server reads as end of file", "[close_on_
         for (const Event& ev : events) {
             if (ev.token() == kServer) {
                 // Accept and drop every pending connection at once.
-                while (auto accepted = listener.accept()) server_dropped = true;
+                while (auto accepted = listener.accept())
+                    server_dropped = true;
             } else if (ev.token() == kClient) {
                 if (ev.is_writable() && !ev.is_readable()) {
                     must(poll.registry().reregister_source(client, kClient, Interest::readable));

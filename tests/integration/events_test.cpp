@@ -77,7 +77,8 @@ TEST_CASE("poll returns at most capacity events and keeps the rest for later", "
     for (int attempt = 0; attempt < 10 && seen.size() < 3; ++attempt) {
         must(poll.poll(events, 500ms));
         REQUIRE(events.size() <= 1);
-        for (const Event& ev : events) seen.insert(ev.token().value);
+        for (const Event& ev : events)
+            seen.insert(ev.token().value);
     }
     REQUIRE(seen == std::set<std::size_t>{0, 1, 2});
 }

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -66,12 +67,25 @@ TEST_CASE("a zero timeout still asks the OS for events", "[poll]") {
     REQUIRE(seen);
 }
 
+namespace {
+std::size_t open_fd_count() {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& entry :
+         std::filesystem::directory_iterator("/proc/self/fd")) {
+        ++n;
+    }
+    return n;
+}
+}  // namespace
+
 TEST_CASE("creating and dropping thousands of polls leaks no descriptor", "[poll]") {
+    const std::size_t before = open_fd_count();
     for (int i = 0; i < 2000; ++i) {
         auto poll = must(Poll::create());
         Events events(4);
         must(poll.poll(events, 0ns));
     }
+    REQUIRE(open_fd_count() == before);
 }
 
 TEST_CASE("readiness is re-armed after would block", "[poll]") {
@@ -99,8 +113,8 @@ TEST_CASE("dropping a stream shuts the connection down for the peer", "[poll]") 
     auto [poll, events] = init_with_poll();
     auto listener = must(TcpListener::bind(any_local_address()));
     auto stream = must(TcpStream::connect(must(listener.local_addr())));
-    must(poll.registry().register_source(stream, Token{1},
-                                         Interest::readable | Interest::writable));
+    must(
+        poll.registry().register_source(stream, Token{1}, Interest::readable | Interest::writable));
     expect_events(poll, events, {{Token{1}, kWritable}});
     auto [peer, addr] = [&] {
         for (;;) {
@@ -121,7 +135,8 @@ TEST_CASE("a registry shared across threads registers into the same poll", "[pol
     auto registry = std::make_shared<Registry>(must(poll.registry().try_clone()));
     auto listener = must(TcpListener::bind(any_local_address()));
     const auto addr = must(listener.local_addr());
-    std::thread t1([&] { must(registry->register_source(listener, Token{0}, Interest::readable)); });
+    std::thread t1(
+        [&] { must(registry->register_source(listener, Token{0}, Interest::readable)); });
     auto stream = must(TcpStream::connect(addr));
     std::thread t2([&] { must(registry->register_source(stream, Token{1}, Interest::writable)); });
     t1.join();
@@ -195,7 +210,8 @@ TEST_CASE("a deregistration made while poll is blocked takes effect in that poll
     });
     must(poll.poll(events, 10s));
     t.join();
-    for (const Event& ev : events) REQUIRE(ev.token() == Token{9});
+    for (const Event& ev : events)
+        REQUIRE(ev.token() == Token{9});
     expect_no_events(poll, events);
 }
 
@@ -224,8 +240,7 @@ TEST_CASE("registering a source twice is an error on every backend", "[poll][reg
     REQUIRE(again.error().message().find("already registered") != std::string::npos);
 }
 
-TEST_CASE("reregistering or deregistering an unregistered source is an error",
-          "[poll][registry]") {
+TEST_CASE("reregistering or deregistering an unregistered source is an error", "[poll][registry]") {
     auto [poll, events] = init_with_poll();
     auto listener = must(TcpListener::bind(any_local_address()));
     auto re = poll.registry().reregister_source(listener, Token{0}, Interest::readable);
@@ -237,8 +252,7 @@ TEST_CASE("reregistering or deregistering an unregistered source is an error",
     REQUIRE(de.error() == std::errc::no_such_file_or_directory);
 }
 
-TEST_CASE("poll keeps working after an interest is changed before any event",
-          "[poll][thread]") {
+TEST_CASE("poll keeps working after an interest is changed before any event", "[poll][thread]") {
     auto [poll, events] = init_with_poll();
     auto listener = must(TcpListener::bind(any_local_address()));
     must(poll.registry().register_source(listener, Token{1}, Interest::readable));

@@ -114,8 +114,7 @@ TEST_CASE("a cloned registry counts as the same poll", "[registering]") {
     must(clone.deregister_source(udp));
 }
 
-TEST_CASE("registering again after deregistering reports only fresh readiness",
-          "[registering]") {
+TEST_CASE("registering again after deregistering reports only fresh readiness", "[registering]") {
     auto [poll, events] = init_with_poll();
     auto listener = must(TcpListener::bind(any_local_address()));
     must(poll.registry().register_source(listener, Token{1}, Interest::readable));

@@ -15,12 +15,12 @@ using namespace mio;
 using namespace mio::test;
 using namespace std::chrono_literals;
 
-TEST_CASE("issue 776: dropping a connected stream ends the peer's blocking read",
-          "[regressions]") {
+TEST_CASE("issue 776: dropping a connected stream ends the peer's blocking read", "[regressions]") {
     auto [poll, events] = init_with_poll();
     auto listener = must(net::TcpListener::bind(any_local_address()));
     auto stream = must(net::TcpStream::connect(must(listener.local_addr())));
-    must(poll.registry().register_source(stream, Token{1}, Interest::readable | Interest::writable));
+    must(
+        poll.registry().register_source(stream, Token{1}, Interest::readable | Interest::writable));
     expect_events(poll, events, {{Token{1}, kWritable}});
     auto accepted = must(listener.accept());
     // The peer does a blocking read, as a plain client would.

@@ -35,7 +35,8 @@ TEST_CASE("a wake produces a readable event with the waker's token", "[waker]") 
 TEST_CASE("several wakes before a poll coalesce", "[waker]") {
     auto [poll, events] = init_with_poll();
     auto waker = must(Waker::create(poll.registry(), kWakeToken));
-    for (int i = 0; i < 3; ++i) must(waker.wake());
+    for (int i = 0; i < 3; ++i)
+        must(waker.wake());
     must(poll.poll(events, 100ms));
     require_only_wake_events(events);
     expect_no_events(poll, events);
@@ -79,7 +80,8 @@ TEST_CASE("many threads waking concurrently are safe", "[waker]") {
             }
         });
     }
-    for (auto& t : threads) t.join();
+    for (auto& t : threads)
+        t.join();
     REQUIRE(failures.load() == 0);
     expect_events(poll, events, {{kWakeToken, kReadable}});
     expect_no_events(poll, events);

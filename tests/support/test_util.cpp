@@ -23,7 +23,8 @@ std::pair<Poll, Events> init_with_poll() {
 
 std::string describe(const Events& events) {
     std::string out;
-    for (const Event& ev : events) out += to_string(ev) + "\n";
+    for (const Event& ev : events)
+        out += to_string(ev) + "\n";
     return out.empty() ? "(no events)" : out;
 }
 
@@ -82,7 +83,9 @@ void set_blocking(int fd) {
     REQUIRE(::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0);
 }
 
-net::SocketAddr any_local_address() { return net::SocketAddr::v4({127, 0, 0, 1}, 0); }
+net::SocketAddr any_local_address() {
+    return net::SocketAddr::v4({127, 0, 0, 1}, 0);
+}
 
 net::SocketAddr any_local_ipv6_address() {
     std::array<std::uint8_t, 16> loopback{};
@@ -95,12 +98,15 @@ bool ipv6_available() {
     if (fd < 0) return false;
     sockaddr_storage storage;
     const auto len = any_local_ipv6_address().to_sockaddr(storage);
-    const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&storage), static_cast<socklen_t>(len)) == 0;
+    const bool ok =
+        ::bind(fd, reinterpret_cast<sockaddr*>(&storage), static_cast<socklen_t>(len)) == 0;
     ::close(fd);
     return ok;
 }
 
-int current_tid() { return static_cast<int>(::syscall(SYS_gettid)); }
+int current_tid() {
+    return static_cast<int>(::syscall(SYS_gettid));
+}
 
 bool wait_until_blocked(int tid) {
     const std::string path = "/proc/self/task/" + std::to_string(tid) + "/stat";
@@ -123,7 +129,8 @@ namespace {
 struct TempDir {
     std::filesystem::path path;
     TempDir() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "libpoll-test-XXXXXX").string();
+        std::string tmpl =
+            (std::filesystem::temp_directory_path() / "libpoll-test-XXXXXX").string();
         if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
         path = tmpl;
     }

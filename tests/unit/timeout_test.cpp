@@ -8,7 +8,9 @@
 using mio::sys::timeout_to_ms;
 using namespace std::chrono_literals;
 
-TEST_CASE("no timeout means wait forever", "[timeout]") { REQUIRE(timeout_to_ms(std::nullopt) == -1); }
+TEST_CASE("no timeout means wait forever", "[timeout]") {
+    REQUIRE(timeout_to_ms(std::nullopt) == -1);
+}
 
 TEST_CASE("only an explicit zero means do not block", "[timeout]") {
     REQUIRE(timeout_to_ms(0ns) == 0);

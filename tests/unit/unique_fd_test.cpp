@@ -10,7 +10,9 @@
 #include <mio/unique_fd.hpp>
 
 namespace {
-bool is_open(int fd) { return ::fcntl(fd, F_GETFD) >= 0; }
+bool is_open(int fd) {
+    return ::fcntl(fd, F_GETFD) >= 0;
+}
 }  // namespace
 
 TEST_CASE("unique fd closes on destruction", "[unique_fd]") {

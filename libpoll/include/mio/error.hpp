@@ -19,7 +19,8 @@ using Result = std::expected<T, std::error_code>;
 /// True if `ec` means "the operation would block; retry after the next readiness event".
 /// Thread safety: pure function.
 [[nodiscard]] inline bool is_would_block(const std::error_code& ec) noexcept {
-    return ec == std::errc::operation_would_block || ec == std::errc::resource_unavailable_try_again;
+    return ec == std::errc::operation_would_block ||
+           ec == std::errc::resource_unavailable_try_again;
 }
 
 /// True if `ec` means "interrupted by a signal" (EINTR); Poll::poll surfaces it, never retries.

@@ -51,7 +51,8 @@ public:
     ///
     /// Errors: errc::interrupted when a signal interrupted the wait (EINTR); it is never
     /// retried internally, so the caller decides (usually: loop). Other OS errors as is.
-    [[nodiscard]] Result<void> poll(Events& events, std::optional<std::chrono::nanoseconds> timeout);
+    [[nodiscard]] Result<void> poll(Events& events,
+                                    std::optional<std::chrono::nanoseconds> timeout);
 
 private:
     explicit Poll(std::unique_ptr<Registry> registry) noexcept;

@@ -22,5 +22,7 @@ struct Token {
 
 template <>
 struct std::hash<mio::Token> {
-    std::size_t operator()(mio::Token t) const noexcept { return std::hash<std::size_t>{}(t.value); }
+    std::size_t operator()(mio::Token t) const noexcept {
+        return std::hash<std::size_t>{}(t.value);
+    }
 };

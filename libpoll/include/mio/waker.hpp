@@ -11,7 +11,7 @@ namespace mio {
 namespace sys {
 class Selector;
 class Waker;
-}
+}  // namespace sys
 
 /// Wakes a Poll from another thread (mio's `Waker`): wake() causes a readable event carrying
 /// this Waker's token in the current or the next poll(). Wakes coalesce: several wakes before

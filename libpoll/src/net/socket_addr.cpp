@@ -26,7 +26,8 @@ Result<std::uint32_t> parse_scope(std::string_view scope) {
     if (scope.empty()) return fail(Errc::invalid_address);
     std::uint32_t value = 0;
     const char* end = scope.data() + scope.size();
-    if (auto [ptr, ec] = std::from_chars(scope.data(), end, value); ec == std::errc{} && ptr == end) {
+    if (auto [ptr, ec] = std::from_chars(scope.data(), end, value);
+        ec == std::errc{} && ptr == end) {
         return value;
     }
     const std::string name(scope);
@@ -166,6 +167,7 @@ std::string SocketAddr::to_string() const {
 std::size_t std::hash<mio::net::SocketAddr>::operator()(
     const mio::net::SocketAddr& a) const noexcept {
     std::size_t h = static_cast<std::size_t>(a.family()) * 1000003u + a.port();
-    for (std::uint8_t b : a.octets()) h = h * 131u + b;
+    for (std::uint8_t b : a.octets())
+        h = h * 131u + b;
     return h ^ (static_cast<std::size_t>(a.scope_id()) << 17) ^ a.flowinfo();
 }

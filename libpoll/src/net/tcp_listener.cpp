@@ -32,7 +32,9 @@ Result<std::pair<TcpStream, SocketAddr>> TcpListener::accept() const {
     return std::pair<TcpStream, SocketAddr>(TcpStream(std::move(*fd)), *addr);
 }
 
-Result<SocketAddr> TcpListener::local_addr() const { return sys::local_addr(io_.fd()); }
+Result<SocketAddr> TcpListener::local_addr() const {
+    return sys::local_addr(io_.fd());
+}
 
 Result<void> TcpListener::set_ttl(std::uint32_t ttl) const {
     return sys::set_u32_option(io_.fd(), sys::IntOption::ttl, ttl);

@@ -29,11 +29,13 @@ Result<TcpSocket> TcpSocket::new_for_addr(const SocketAddr& addr) {
     return addr.is_ipv4() ? new_v4() : new_v6();
 }
 
-Result<void> TcpSocket::bind(const SocketAddr& addr) const { return sys::bind(fd_.get(), addr); }
+Result<void> TcpSocket::bind(const SocketAddr& addr) const {
+    return sys::bind(fd_.get(), addr);
+}
 
 Result<TcpListener> TcpSocket::listen(std::uint32_t backlog) && {
-    const auto clamped = static_cast<int>(
-        std::min<std::uint32_t>(backlog, std::numeric_limits<int>::max()));
+    const auto clamped =
+        static_cast<int>(std::min<std::uint32_t>(backlog, std::numeric_limits<int>::max()));
     if (auto r = sys::listen(fd_.get(), clamped); !r) return fail(r.error());
     return TcpListener(std::move(fd_));
 }
@@ -121,6 +123,8 @@ Result<std::uint32_t> TcpSocket::keepalive_retries() const {
     return sys::u32_option(fd_.get(), IntOption::keepalive_retries);
 }
 
-Result<SocketAddr> TcpSocket::local_addr() const { return sys::local_addr(fd_.get()); }
+Result<SocketAddr> TcpSocket::local_addr() const {
+    return sys::local_addr(fd_.get());
+}
 
 }  // namespace mio::net

@@ -57,13 +57,17 @@ Result<void> TcpStream::set_nodelay(bool nodelay) const {
     return sys::set_bool_option(io_.fd(), IntOption::tcp_nodelay, nodelay);
 }
 
-Result<bool> TcpStream::nodelay() const { return sys::bool_option(io_.fd(), IntOption::tcp_nodelay); }
+Result<bool> TcpStream::nodelay() const {
+    return sys::bool_option(io_.fd(), IntOption::tcp_nodelay);
+}
 
 Result<void> TcpStream::set_ttl(std::uint32_t ttl) const {
     return sys::set_u32_option(io_.fd(), IntOption::ttl, ttl);
 }
 
-Result<std::uint32_t> TcpStream::ttl() const { return sys::u32_option(io_.fd(), IntOption::ttl); }
+Result<std::uint32_t> TcpStream::ttl() const {
+    return sys::u32_option(io_.fd(), IntOption::ttl);
+}
 
 Result<void> TcpStream::set_linger(std::optional<std::chrono::seconds> linger) const {
     return sys::set_linger(io_.fd(), linger);
@@ -73,9 +77,13 @@ Result<std::optional<std::chrono::seconds>> TcpStream::linger() const {
     return sys::linger(io_.fd());
 }
 
-Result<SocketAddr> TcpStream::peer_addr() const { return sys::peer_addr(io_.fd()); }
+Result<SocketAddr> TcpStream::peer_addr() const {
+    return sys::peer_addr(io_.fd());
+}
 
-Result<SocketAddr> TcpStream::local_addr() const { return sys::local_addr(io_.fd()); }
+Result<SocketAddr> TcpStream::local_addr() const {
+    return sys::local_addr(io_.fd());
+}
 
 Result<std::optional<std::error_code>> TcpStream::take_error() const {
     return sys::take_error(io_.fd());

@@ -34,8 +34,12 @@ Result<UdpSocket> UdpSocket::from_fd(UniqueFd fd) {
     return UdpSocket(std::move(fd));
 }
 
-Result<SocketAddr> UdpSocket::local_addr() const { return sys::local_addr(io_.fd()); }
-Result<SocketAddr> UdpSocket::peer_addr() const { return sys::peer_addr(io_.fd()); }
+Result<SocketAddr> UdpSocket::local_addr() const {
+    return sys::local_addr(io_.fd());
+}
+Result<SocketAddr> UdpSocket::peer_addr() const {
+    return sys::peer_addr(io_.fd());
+}
 
 Result<std::size_t> UdpSocket::send_to(std::span<const std::byte> buf,
                                        const SocketAddr& target) const {
@@ -69,7 +73,9 @@ Result<std::size_t> UdpSocket::send(std::span<const std::byte> buf) const {
     return io_.do_io([buf](int fd) { return sys::send(fd, buf, 0); });
 }
 
-Result<std::size_t> UdpSocket::send(std::string_view buf) const { return send(bytes_of(buf)); }
+Result<std::size_t> UdpSocket::send(std::string_view buf) const {
+    return send(bytes_of(buf));
+}
 
 Result<std::size_t> UdpSocket::recv(std::span<std::byte> buf) const {
     return io_.do_io([buf](int fd) { return sys::recv(fd, buf, 0); });
@@ -117,12 +123,16 @@ Result<std::uint32_t> UdpSocket::multicast_hops_v6() const {
 Result<void> UdpSocket::set_ttl(std::uint32_t ttl) const {
     return sys::set_u32_option(io_.fd(), IntOption::ttl, ttl);
 }
-Result<std::uint32_t> UdpSocket::ttl() const { return sys::u32_option(io_.fd(), IntOption::ttl); }
+Result<std::uint32_t> UdpSocket::ttl() const {
+    return sys::u32_option(io_.fd(), IntOption::ttl);
+}
 
 Result<void> UdpSocket::set_only_v6(bool on) const {
     return sys::set_bool_option(io_.fd(), IntOption::only_v6, on);
 }
-Result<bool> UdpSocket::only_v6() const { return sys::bool_option(io_.fd(), IntOption::only_v6); }
+Result<bool> UdpSocket::only_v6() const {
+    return sys::bool_option(io_.fd(), IntOption::only_v6);
+}
 
 Result<void> UdpSocket::join_multicast_v4(std::array<std::uint8_t, 4> group,
                                           std::array<std::uint8_t, 4> iface) const {

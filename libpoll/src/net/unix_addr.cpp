@@ -24,7 +24,9 @@ Result<std::string_view> reported_path(const sockaddr_un& un, std::size_t path_b
 
 }  // namespace
 
-std::size_t UnixAddr::max_path_len() noexcept { return kSunPathSize - 1; }
+std::size_t UnixAddr::max_path_len() noexcept {
+    return kSunPathSize - 1;
+}
 
 Result<UnixAddr> UnixAddr::from_pathname(std::string_view path) {
     if (path.empty() || path.find('\0') != std::string_view::npos) {
@@ -105,7 +107,7 @@ std::string UnixAddr::to_string() const {
 }  // namespace mio::net
 
 std::size_t std::hash<mio::net::UnixAddr>::operator()(const mio::net::UnixAddr& a) const noexcept {
-    const std::size_t h = std::hash<std::string_view>{}(a.as_pathname().value_or(
-        a.as_abstract_name().value_or(std::string_view{})));
+    const std::size_t h = std::hash<std::string_view>{}(
+        a.as_pathname().value_or(a.as_abstract_name().value_or(std::string_view{})));
     return h * 31 + static_cast<std::size_t>(a.kind());
 }

@@ -96,9 +96,13 @@ Result<void> UnixDatagram::shutdown(Shutdown how) const {
     return sys::shutdown(io_.fd(), sys::to_shut_how(how));
 }
 
-Result<UnixAddr> UnixDatagram::local_addr() const { return uds::local_addr(io_.fd()); }
+Result<UnixAddr> UnixDatagram::local_addr() const {
+    return uds::local_addr(io_.fd());
+}
 
-Result<UnixAddr> UnixDatagram::peer_addr() const { return uds::peer_addr(io_.fd()); }
+Result<UnixAddr> UnixDatagram::peer_addr() const {
+    return uds::peer_addr(io_.fd());
+}
 
 Result<std::optional<std::error_code>> UnixDatagram::take_error() const {
     return sys::take_error(io_.fd());

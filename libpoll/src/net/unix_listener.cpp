@@ -32,7 +32,9 @@ Result<std::pair<UnixStream, UnixAddr>> UnixListener::accept() const {
     return std::pair{UnixStream(std::move(accepted->first)), std::move(accepted->second)};
 }
 
-Result<UnixAddr> UnixListener::local_addr() const { return uds::local_addr(io_.fd()); }
+Result<UnixAddr> UnixListener::local_addr() const {
+    return uds::local_addr(io_.fd());
+}
 
 Result<std::optional<std::error_code>> UnixListener::take_error() const {
     return sys::take_error(io_.fd());

@@ -16,7 +16,9 @@ Result<UnixAddr> to_unix_addr(const Result<sys::RawAddr>& raw) {
 
 }  // namespace
 
-Result<UniqueFd> unix_socket(int type) noexcept { return sys::new_socket(AF_UNIX, type); }
+Result<UniqueFd> unix_socket(int type) noexcept {
+    return sys::new_socket(AF_UNIX, type);
+}
 
 Result<UniqueFd> bound_unix_socket(int type, const UnixAddr& addr) noexcept {
     auto fd = unix_socket(type);
@@ -42,9 +44,13 @@ Result<void> connect(int fd, const UnixAddr& addr) noexcept {
     return sys::connect(fd, reinterpret_cast<const sockaddr*>(&storage), len);
 }
 
-Result<UnixAddr> local_addr(int fd) { return to_unix_addr(sys::local_raw_addr(fd)); }
+Result<UnixAddr> local_addr(int fd) {
+    return to_unix_addr(sys::local_raw_addr(fd));
+}
 
-Result<UnixAddr> peer_addr(int fd) { return to_unix_addr(sys::peer_raw_addr(fd)); }
+Result<UnixAddr> peer_addr(int fd) {
+    return to_unix_addr(sys::peer_raw_addr(fd));
+}
 
 Result<std::pair<UniqueFd, UnixAddr>> accept(int fd) {
     sys::RawAddr peer;

@@ -31,8 +31,7 @@ namespace mio::net::uds {
 
 [[nodiscard]] Result<std::size_t> send_to(int fd, std::span<const std::byte> buf,
                                           const UnixAddr& to) noexcept;
-[[nodiscard]] Result<std::pair<std::size_t, UnixAddr>> recv_from(int fd,
-                                                                 std::span<std::byte> buf);
+[[nodiscard]] Result<std::pair<std::size_t, UnixAddr>> recv_from(int fd, std::span<std::byte> buf);
 
 /// UnixAddr::from_pathname, for the path-taking conveniences.
 [[nodiscard]] inline Result<UnixAddr> path_addr(std::string_view path) {

@@ -61,9 +61,13 @@ Result<void> UnixStream::shutdown(Shutdown how) const {
     return sys::shutdown(io_.fd(), sys::to_shut_how(how));
 }
 
-Result<UnixAddr> UnixStream::local_addr() const { return uds::local_addr(io_.fd()); }
+Result<UnixAddr> UnixStream::local_addr() const {
+    return uds::local_addr(io_.fd());
+}
 
-Result<UnixAddr> UnixStream::peer_addr() const { return uds::peer_addr(io_.fd()); }
+Result<UnixAddr> UnixStream::peer_addr() const {
+    return uds::peer_addr(io_.fd());
+}
 
 Result<std::optional<std::error_code>> UnixStream::take_error() const {
     return sys::take_error(io_.fd());

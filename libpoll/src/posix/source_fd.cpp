@@ -1,5 +1,5 @@
-#include <mio/registry.hpp>
 #include <mio/posix/source_fd.hpp>
+#include <mio/registry.hpp>
 
 #include "sys/selector.hpp"
 
@@ -9,8 +9,7 @@ Result<void> SourceFd::register_with(const Registry& registry, Token token, Inte
     return registry.selector()->register_fd(fd_, token, interest);
 }
 
-Result<void> SourceFd::reregister_with(const Registry& registry, Token token,
-                                       Interest interest) {
+Result<void> SourceFd::reregister_with(const Registry& registry, Token token, Interest interest) {
     return registry.selector()->reregister_fd(fd_, token, interest);
 }
 

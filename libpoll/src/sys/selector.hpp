@@ -52,10 +52,14 @@ concept SelectorBackend = requires(S& s, const S& cs, Events& events, int fd, To
     { s.reregister_fd(fd, token, interest) } -> std::same_as<Result<void>>;
     { s.deregister_fd(fd) } -> std::same_as<Result<void>>;
     { S::kEmulatesEdges } -> std::convertible_to<bool>;
-    { s.rearm_fd(fd, token, interest) } noexcept;
-    { s.forget_fd(fd) } noexcept;
-    { s.claim_waker() } noexcept -> std::same_as<bool>;
-    { s.release_waker() } noexcept;
+    { s.rearm_fd(fd, token, interest) }
+    noexcept;
+    { s.forget_fd(fd) }
+    noexcept;
+    { s.claim_waker() }
+    noexcept->std::same_as<bool>;
+    { s.release_waker() }
+    noexcept;
 };
 
 template <class W>

@@ -21,7 +21,8 @@ public:
         return copy;
     }
     /// Time between two probes (TCP_KEEPINTVL), in whole seconds.
-    [[nodiscard]] constexpr TcpKeepalive with_interval(std::chrono::seconds interval) const noexcept {
+    [[nodiscard]] constexpr TcpKeepalive with_interval(
+        std::chrono::seconds interval) const noexcept {
         TcpKeepalive copy = *this;
         copy.interval_ = interval;
         return copy;
@@ -33,11 +34,16 @@ public:
         return copy;
     }
 
-    [[nodiscard]] constexpr std::optional<std::chrono::seconds> time() const noexcept { return time_; }
+    /// The values given to with_time / with_interval / with_retries; std::nullopt if unset.
+    [[nodiscard]] constexpr std::optional<std::chrono::seconds> time() const noexcept {
+        return time_;
+    }
     [[nodiscard]] constexpr std::optional<std::chrono::seconds> interval() const noexcept {
         return interval_;
     }
-    [[nodiscard]] constexpr std::optional<std::uint32_t> retries() const noexcept { return retries_; }
+    [[nodiscard]] constexpr std::optional<std::uint32_t> retries() const noexcept {
+        return retries_;
+    }
 
     friend constexpr bool operator==(const TcpKeepalive&, const TcpKeepalive&) noexcept = default;
 

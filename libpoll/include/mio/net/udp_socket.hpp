@@ -56,9 +56,11 @@ public:
     /// Receives one datagram (truncated to buf.size()) and its source.
     /// Errors: WouldBlock when none is queued (re-arms); errc::connection_refused after an
     /// ICMP port-unreachable for an earlier send; other OS errors.
-    [[nodiscard]] Result<std::pair<std::size_t, SocketAddr>> recv_from(std::span<std::byte> buf) const;
+    [[nodiscard]] Result<std::pair<std::size_t, SocketAddr>> recv_from(
+        std::span<std::byte> buf) const;
     /// Like recv_from, but leaves the datagram queued (MSG_PEEK).
-    [[nodiscard]] Result<std::pair<std::size_t, SocketAddr>> peek_from(std::span<std::byte> buf) const;
+    [[nodiscard]] Result<std::pair<std::size_t, SocketAddr>> peek_from(
+        std::span<std::byte> buf) const;
 
     /// Sets the default peer: send/recv/peek then use it, and datagrams from elsewhere are
     /// dropped. May be called again to change the peer.

@@ -26,7 +26,7 @@ namespace mio::net {
 /// for its terminating NUL. Nothing is ever truncated: a name that does not fit is an error.
 /// Comparable and hashable. Thread safety: a plain value.
 class UnixAddr {
-public:
+  public:
     enum class Kind : std::uint8_t { unnamed, pathname, abstract };
 
     /// An unnamed address.
@@ -65,7 +65,9 @@ public:
     /// sizeof(sockaddr_un::sun_path) - 1, i.e. 107 on Linux.
     [[nodiscard]] static std::size_t max_path_len() noexcept;
 
+    /// Which of the three forms this address has.
     [[nodiscard]] Kind kind() const noexcept { return kind_; }
+    /// True for the address of an unbound socket (mio's `is_unnamed`).
     [[nodiscard]] bool is_unnamed() const noexcept { return kind_ == Kind::unnamed; }
     /// The path, if this is a pathname address. The view points into this object.
     [[nodiscard]] std::optional<std::string_view> as_pathname() const noexcept;
@@ -75,9 +77,10 @@ public:
     /// "/tmp/x" for a pathname, "@name" for an abstract name, "(unnamed)" otherwise.
     [[nodiscard]] std::string to_string() const;
 
+    /// Equal if of the same kind with the same bytes (a path and an abstract name never match).
     friend bool operator==(const UnixAddr&, const UnixAddr&) = default;
 
-private:
+  private:
     UnixAddr(Kind kind, std::string_view bytes) : kind_(kind), bytes_(bytes) {}
 
     Kind kind_ = Kind::unnamed;
@@ -86,6 +89,7 @@ private:
 
 }  // namespace mio::net
 
+/// Hashes the kind and the bytes, consistent with ==.
 template <>
 struct std::hash<mio::net::UnixAddr> {
     std::size_t operator()(const mio::net::UnixAddr& a) const noexcept;

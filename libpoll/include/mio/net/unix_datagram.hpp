@@ -30,7 +30,7 @@ namespace net {
 /// Thread safety: the I/O calls are const and may run concurrently; registration calls must
 /// not race with each other.
 class UnixDatagram {
-public:
+  public:
     /// A socket bound to the file `path`.
     /// Errors: those of UnixAddr::from_pathname (Errc::path_too_long, invalid_argument);
     /// errc::address_in_use if `path` exists; other OS bind errors.
@@ -118,7 +118,7 @@ public:
         return io_.do_io(std::forward<F>(f));
     }
 
-private:
+  private:
     explicit UnixDatagram(UniqueFd fd) noexcept : io_(std::move(fd)) {}
 
     mio::detail::IoSource io_;

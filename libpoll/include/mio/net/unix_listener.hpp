@@ -27,7 +27,7 @@ namespace net {
 /// Thread safety: accept() and the queries are const and may run concurrently; registration
 /// calls must not race with each other.
 class UnixListener {
-public:
+  public:
     /// Creates a socket bound to the file `path` and listening (backlog SOMAXCONN).
     /// Errors: those of UnixAddr::from_pathname (Errc::path_too_long, invalid_argument);
     /// errc::address_in_use if `path` exists; EACCES, ENOENT for the directory.
@@ -48,7 +48,9 @@ public:
 
     /// Accepts one pending connection (accept4: the new stream is non-blocking and
     /// close-on-exec) with the peer's address, which is unnamed unless the client bound.
-    /// Errors: WouldBlock when none is pending; ECONNABORTED, EMFILE, other OS errors.
+    /// Errors: WouldBlock when none is pending; ECONNABORTED, EMFILE, other OS errors;
+    /// Errc::path_too_long if the client bound a path filling sun_path without a NUL (that
+    /// connection is then closed).
     [[nodiscard]] Result<std::pair<UnixStream, UnixAddr>> accept() const;
     /// The address the listener is bound to. Errors: the OS error.
     [[nodiscard]] Result<UnixAddr> local_addr() const;
@@ -80,7 +82,7 @@ public:
         return io_.do_io(std::forward<F>(f));
     }
 
-private:
+  private:
     explicit UnixListener(UniqueFd fd) noexcept : io_(std::move(fd)) {}
 
     mio::detail::IoSource io_;

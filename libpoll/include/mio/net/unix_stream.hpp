@@ -31,7 +31,7 @@ class UnixListener;
 /// Thread safety: the I/O calls are const and may run concurrently from several threads (as
 /// with `&UnixStream` in Rust); registration calls must not race with each other.
 class UnixStream {
-public:
+  public:
     /// Starts connecting to the socket bound at `path`. The connection may still be in
     /// progress: register for writable and wait for the event (then check take_error()).
     /// Errors: those of UnixAddr::from_pathname (Errc::path_too_long, invalid_argument);
@@ -107,7 +107,7 @@ public:
         return io_.do_io(std::forward<F>(f));
     }
 
-private:
+  private:
     friend class UnixListener;
     explicit UnixStream(UniqueFd fd) noexcept : io_(std::move(fd)) {}
 

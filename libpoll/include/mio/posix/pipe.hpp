@@ -25,7 +25,7 @@ namespace posix {
 /// Thread safety: the writes are const and may run concurrently; registration calls must not
 /// race with each other.
 class Sender {
-public:
+  public:
     /// Adopts the write end of a pipe or FIFO, e.g. a child process's stdin. Its flags are
     /// not changed: call set_nonblocking(true) before using it with a Poll.
     /// Errors (`fd` is closed): errc::invalid_argument if `fd` is not a pipe or FIFO;
@@ -75,7 +75,7 @@ public:
         return io_.do_io(std::forward<F>(f));
     }
 
-private:
+  private:
     friend Result<std::pair<Sender, class Receiver>> pipe();
     explicit Sender(UniqueFd fd) noexcept : io_(std::move(fd)) {}
 
@@ -88,7 +88,7 @@ private:
 /// Thread safety: the reads are const and may run concurrently; registration calls must not
 /// race with each other.
 class Receiver {
-public:
+  public:
     /// Adopts the read end of a pipe or FIFO, e.g. a child process's stdout or stderr. Its
     /// flags are not changed: call set_nonblocking(true) before using it with a Poll.
     /// Errors (`fd` is closed): errc::invalid_argument if `fd` is not a pipe or FIFO;
@@ -134,7 +134,7 @@ public:
         return io_.do_io(std::forward<F>(f));
     }
 
-private:
+  private:
     friend Result<std::pair<Sender, Receiver>> pipe();
     explicit Receiver(UniqueFd fd) noexcept : io_(std::move(fd)) {}
 

@@ -54,8 +54,8 @@ private:
     struct Entry {
         int fd;
         Token token;
-        short interest;       // poll(2) bits asked for
-        short armed;          // the subset not yet reported since the last re-arm
+        short interest;  // poll(2) bits asked for
+        short armed;     // the subset not yet reported since the last re-arm
         std::uint32_t generation;
     };
 
@@ -71,7 +71,7 @@ private:
     UniqueFd notify_write_;
     std::uint64_t id_;
 
-    std::mutex mutex_;  // guards the four members below
+    std::mutex mutex_;           // guards the four members below
     std::vector<pollfd> table_;  // slot 0: notify_read_; slot i+1 mirrors entries_[i]
     std::vector<Entry> entries_;
     std::unordered_map<int, std::size_t> index_;  // fd -> position in entries_

@@ -15,9 +15,13 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr short kReadBits = POLLIN | POLLRDHUP;
+// poll(2) reports these whatever `events` asks for. Keeping them in every armed set keeps the
+// slot polled after each interest was reported, so that a hang-up or error arising later is
+// still delivered once (as an epoll edge would be, and as mio's poll(2) backend does).
+constexpr short kHangupBits = POLLHUP | POLLERR;
 
 short to_poll(Interest interest) noexcept {
-    short bits = 0;
+    short bits = kHangupBits;
     if (interest.is_readable()) bits |= kReadBits;
     if (interest.is_writable()) bits |= POLLOUT;
     if (interest.is_priority()) bits |= POLLPRI;
@@ -30,8 +34,7 @@ std::uint16_t from_poll(short r) noexcept {
     if (r & POLLOUT) f |= Event::kWritable;
     if (r & POLLERR) f |= Event::kError;
     if (r & (POLLHUP | POLLRDHUP)) f |= Event::kReadClosed;
-    if ((r & POLLHUP) || ((r & POLLOUT) && (r & POLLERR)) || r == POLLERR)
-        f |= Event::kWriteClosed;
+    if ((r & POLLHUP) || ((r & POLLOUT) && (r & POLLERR)) || r == POLLERR) f |= Event::kWriteClosed;
     if (r & POLLPRI) f |= Event::kPriority;
     return f;
 }
@@ -112,7 +115,9 @@ void Selector::rearm_fd(int fd, Token token, Interest interest) noexcept {
     notify_if_polling();
 }
 
-void Selector::forget_fd(int fd) noexcept { (void)deregister_fd(fd); }
+void Selector::forget_fd(int fd) noexcept {
+    (void)deregister_fd(fd);
+}
 
 void Selector::set_armed(std::size_t index, short armed) noexcept {
     Entry& entry = entries_[index];
@@ -176,7 +181,9 @@ Result<void> Selector::wake() {
 Result<void> Selector::select(Events& events, std::optional<std::chrono::nanoseconds> timeout) {
     events.clear();
     std::optional<Clock::time_point> deadline;
-    if (timeout) deadline = Clock::now() + std::min<std::chrono::nanoseconds>(*timeout, std::chrono::hours(24 * 365));
+    if (timeout)
+        deadline = Clock::now() +
+                   std::min<std::chrono::nanoseconds>(*timeout, std::chrono::hours(24 * 365));
     for (;;) {
         auto ready = wait_once(deadline);
         if (!ready) return fail(ready.error());

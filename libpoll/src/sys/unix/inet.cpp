@@ -85,8 +85,12 @@ Result<UniqueFd> new_udp_socket(net::SocketAddr::Family family) noexcept {
     return new_socket(to_domain(family), SOCK_DGRAM);
 }
 
-Result<void> expect_tcp_socket(int fd) noexcept { return expect_inet_socket(fd, SOCK_STREAM); }
-Result<void> expect_udp_socket(int fd) noexcept { return expect_inet_socket(fd, SOCK_DGRAM); }
+Result<void> expect_tcp_socket(int fd) noexcept {
+    return expect_inet_socket(fd, SOCK_STREAM);
+}
+Result<void> expect_udp_socket(int fd) noexcept {
+    return expect_inet_socket(fd, SOCK_DGRAM);
+}
 
 Result<void> set_linger(int fd, std::optional<std::chrono::seconds> linger) noexcept {
     ::linger value{};
@@ -121,6 +125,8 @@ Result<void> multicast_membership_v6(int fd, const std::array<std::uint8_t, 16>&
     return check_void(::setsockopt(fd, IPPROTO_IPV6, name, &request, sizeof request));
 }
 
-int peek_flag() noexcept { return MSG_PEEK; }
+int peek_flag() noexcept {
+    return MSG_PEEK;
+}
 
 }  // namespace mio::sys

@@ -78,7 +78,8 @@ enum class IntOption {
                                                    std::array<std::uint8_t, 4> iface,
                                                    bool join) noexcept;
 /// IPV6_ADD_MEMBERSHIP / IPV6_DROP_MEMBERSHIP.
-[[nodiscard]] Result<void> multicast_membership_v6(int fd, const std::array<std::uint8_t, 16>& group,
+[[nodiscard]] Result<void> multicast_membership_v6(int fd,
+                                                   const std::array<std::uint8_t, 16>& group,
                                                    std::uint32_t ifindex, bool join) noexcept;
 
 /// Flags for recv: MSG_PEEK.

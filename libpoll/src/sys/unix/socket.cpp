@@ -12,7 +12,8 @@ namespace mio::sys {
 namespace {
 
 // IoSlice/IoSliceMut are documented to have iovec's layout on Unix.
-static_assert(sizeof(IoSlice) == sizeof(iovec) && offsetof(IoSlice, data) == offsetof(iovec, iov_base) &&
+static_assert(sizeof(IoSlice) == sizeof(iovec) &&
+              offsetof(IoSlice, data) == offsetof(iovec, iov_base) &&
               offsetof(IoSlice, size) == offsetof(iovec, iov_len));
 static_assert(sizeof(IoSliceMut) == sizeof(iovec) &&
               offsetof(IoSliceMut, data) == offsetof(iovec, iov_base) &&
@@ -36,7 +37,9 @@ Result<net::SocketAddr> to_socket_addr(Result<RawAddr> raw) noexcept {
 
 }  // namespace
 
-int family_of(const net::SocketAddr& addr) noexcept { return addr.is_ipv4() ? AF_INET : AF_INET6; }
+int family_of(const net::SocketAddr& addr) noexcept {
+    return addr.is_ipv4() ? AF_INET : AF_INET6;
+}
 
 Result<UniqueFd> new_socket(int domain, int type) noexcept {
     auto fd = check(::socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
@@ -46,7 +49,8 @@ Result<UniqueFd> new_socket(int domain, int type) noexcept {
 
 Result<std::pair<UniqueFd, UniqueFd>> new_socket_pair(int type) noexcept {
     int fds[2];
-    if (auto r = check_void(::socketpair(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds)); !r) {
+    if (auto r = check_void(::socketpair(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds));
+        !r) {
         return fail(r.error());
     }
     return std::pair{UniqueFd(fds[0]), UniqueFd(fds[1])};
@@ -95,7 +99,9 @@ Result<void> connect(int fd, const net::SocketAddr& addr) noexcept {
     return sys::connect(fd, reinterpret_cast<const sockaddr*>(&storage), len);
 }
 
-Result<void> listen(int fd, int backlog) noexcept { return check_void(::listen(fd, backlog)); }
+Result<void> listen(int fd, int backlog) noexcept {
+    return check_void(::listen(fd, backlog));
+}
 
 Result<UniqueFd> accept(int fd, RawAddr& peer) noexcept {
     for (;;) {
@@ -118,8 +124,12 @@ Result<RawAddr> peer_raw_addr(int fd) noexcept {
     return a;
 }
 
-Result<net::SocketAddr> local_addr(int fd) noexcept { return to_socket_addr(local_raw_addr(fd)); }
-Result<net::SocketAddr> peer_addr(int fd) noexcept { return to_socket_addr(peer_raw_addr(fd)); }
+Result<net::SocketAddr> local_addr(int fd) noexcept {
+    return to_socket_addr(local_raw_addr(fd));
+}
+Result<net::SocketAddr> peer_addr(int fd) noexcept {
+    return to_socket_addr(peer_raw_addr(fd));
+}
 
 Result<void> set_option(int fd, int level, int name, int value) noexcept {
     return check_void(::setsockopt(fd, level, name, &value, sizeof value));
@@ -139,7 +149,9 @@ Result<std::optional<std::error_code>> take_error(int fd) noexcept {
     return std::optional<std::error_code>{std::error_code(*err, std::system_category())};
 }
 
-Result<void> shutdown(int fd, int how) noexcept { return check_void(::shutdown(fd, how)); }
+Result<void> shutdown(int fd, int how) noexcept {
+    return check_void(::shutdown(fd, how));
+}
 
 Result<std::size_t> recv(int fd, std::span<std::byte> buf, int flags) noexcept {
     return retry_io([&] { return ::recv(fd, buf.data(), buf.size(), flags); });
@@ -163,7 +175,8 @@ Result<std::size_t> send_to(int fd, std::span<const std::byte> buf, const sockad
 
 Result<std::size_t> read_vectored(int fd, std::span<IoSliceMut> bufs) noexcept {
     const int count = static_cast<int>(std::min<std::size_t>(bufs.size(), IOV_MAX));
-    return retry_io([&] { return ::readv(fd, reinterpret_cast<const iovec*>(bufs.data()), count); });
+    return retry_io(
+        [&] { return ::readv(fd, reinterpret_cast<const iovec*>(bufs.data()), count); });
 }
 
 Result<std::size_t> write_vectored(int fd, std::span<const IoSlice> bufs) noexcept {

@@ -1,0 +1,113 @@
+#pragma once
+// run_daemon: the main() shared by both daemons (CLI -> config -> check/print/serve).
+
+#include <exception>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include <toml++/toml.h>
+
+#include "cli/cli.hpp"
+#include "config/config_error.hpp"
+#include "config/config_reader.hpp"
+#include "config/load.hpp"
+
+namespace app {
+
+/// Re-reads and re-validates the same file with the same overrides (for SIGHUP / POST
+/// /reload). Returns the new config, or nullopt with the reason in *error (if not null); never
+/// throws.
+template <class Config>
+using ReloadFn = std::function<std::optional<Config>(std::string* error)>;
+
+/// What a daemon plugs into run_daemon().
+template <class Config>
+struct DaemonSpec {
+    std::string name;                 ///< "mio-echo"
+    std::string version;              ///< the daemon's version
+    std::string description;          ///< one line for --help
+    std::string default_config_path;  ///< "/etc/mio-echo/mio-echo.toml"
+    std::string config_env_var;       ///< "MIO_ECHO_CONFIG"
+    /// Reads and validates the schema; throws ConfigError. Unknown keys are rejected after it
+    /// returns (it may also call reader.reject_unknown_keys() itself).
+    std::function<Config(ConfigReader&)> parse;
+    /// The config with every default filled in (for --print-config); must parse back equal.
+    std::function<toml::table(const Config&)> to_toml;
+    /// Runs the daemon until shutdown and returns its exit code (kExitOk / kExitFailure). An
+    /// exception escaping it is reported on stderr and gives kExitFailure.
+    std::function<int(Config, const CliOptions&, ReloadFn<Config>)> serve;
+
+    /// The CLI part of this spec.
+    [[nodiscard]] CliSpec cli() const {
+        return CliSpec{name, version, description, default_config_path, config_env_var};
+    }
+};
+
+/// Prints "error: <what>" on stderr.
+void print_error(const std::exception& error);
+/// Prints `config` as TOML on stdout; returns kExitOk.
+int print_config(const toml::table& config);
+/// Prints "configuration OK" on stdout; returns kExitOk.
+int print_config_ok();
+
+/// Loads the file named by `options`, applies the overrides, parses it with `parse` and rejects
+/// unknown keys. Throws ConfigError (invalid config) or UsageError (malformed --set).
+template <class Config>
+[[nodiscard]] Config load_daemon_config(const CliOptions& options,
+                                        const std::function<Config(ConfigReader&)>& parse) {
+    const toml::table table = load_effective_config(options);
+    ConfigReader reader(table, options.config_path);
+    Config config = parse(reader);
+    reader.reject_unknown_keys();
+    return config;
+}
+
+/// A ReloadFn for `options`: load_daemon_config() with every exception turned into *error.
+template <class Config>
+[[nodiscard]] ReloadFn<Config> make_reload(const CliOptions& options,
+                                           std::function<Config(ConfigReader&)> parse) {
+    return [options, parse = std::move(parse)](std::string* error) -> std::optional<Config> {
+        try {
+            return load_daemon_config<Config>(options, parse);
+        } catch (const std::exception& e) {
+            if (error != nullptr) *error = e.what();
+            return std::nullopt;
+        }
+    };
+}
+
+/// The whole main(): parse the CLI (help/version: 0, bad flag: kExitUsage), load the file and
+/// the overrides and validate (invalid: "error: <file:line:col: key: msg>" on stderr and
+/// kExitConfig; malformed --set: kExitUsage), then --print-config (TOML on stdout, 0), --check
+/// ("configuration OK" on stdout, 0), else spec.serve(). Never throws.
+template <class Config>
+[[nodiscard]] int run_daemon(int argc, const char* const* argv, const DaemonSpec<Config>& spec) {
+    const CliOutcome cli = parse_cli(argc, argv, spec.cli());
+    if (!cli.options) return cli.exit_code;
+    const CliOptions& options = *cli.options;
+    std::optional<Config> config;
+    try {
+        config.emplace(load_daemon_config<Config>(options, spec.parse));
+    } catch (const UsageError& e) {
+        print_error(e);
+        return kExitUsage;
+    } catch (const ConfigError& e) {
+        print_error(e);
+        return kExitConfig;
+    } catch (const std::exception& e) {
+        print_error(e);
+        return kExitFailure;
+    }
+    try {
+        if (options.print_config) return print_config(spec.to_toml(*config));
+        if (options.check) return print_config_ok();
+        return spec.serve(std::move(*config), options, make_reload<Config>(options, spec.parse));
+    } catch (const std::exception& e) {
+        print_error(e);
+        return kExitFailure;
+    }
+}
+
+}  // namespace app
