@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Builds libpoll (release preset) and starts the main job in the foreground.
-# Until mio-echo lands (a later issue), the main job is libpoll's example edge-triggered TCP
-# echo server; its listen address defaults to 127.0.0.1:9000 (talk to it with `nc`).
+# Builds mio-echo (release preset) and starts it in the foreground on config/mio-echo.toml:
+# TCP and UDP echo on 127.0.0.1:7007, admin endpoint on 127.0.0.1:9901.
+# Try it:  echo hello | nc -q1 127.0.0.1 7007      curl 127.0.0.1:9901/metrics
 #
-# Usage: scripts/run.sh [listen-address]
+# Usage: scripts/run.sh [mio-echo options...]    (e.g. --log-level debug, --set key=value)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake --preset release >/dev/null
-cmake --build --preset release -j "$(nproc 2>/dev/null || echo 2)" --target tcp_echo_server
-exec build/release/libpoll/examples/tcp_echo_server "${1:-127.0.0.1:9000}"
+cmake --build --preset release -j "$(nproc 2>/dev/null || echo 2)" --target mio-echo
+exec build/release/apps/mio-echo -c config/mio-echo.toml "$@"
