@@ -98,7 +98,8 @@ public:
 
     /// Turns the loop until the server has seen every client close (bounded).
     void settle() {
-        for (int i = 0; i < kMaxTurns && server_.connection_count() > 0; ++i) turn();
+        for (int i = 0; i < kMaxTurns && server_.connection_count() > 0; ++i)
+            turn();
     }
 
     /// Writes what the socket takes now (0 while connecting or full).

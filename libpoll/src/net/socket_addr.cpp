@@ -153,13 +153,24 @@ std::string SocketAddr::ip_string() const {
     char buf[INET6_ADDRSTRLEN] = {};
     ::inet_ntop(is_ipv4() ? AF_INET : AF_INET6, ip_.data(), buf, sizeof buf);
     std::string out(buf);
-    if (is_ipv6() && scope_id_ != 0) out += "%" + std::to_string(scope_id_);
+    if (is_ipv6() && scope_id_ != 0) {
+        out += '%';
+        out += std::to_string(scope_id_);
+    }
     return out;
 }
 
+// Built with append rather than operator+ chains: GCC 12 at -O2/-O3 reports a false
+// -Wrestrict inside `"[" + std::string(...)` (GCC bug 105329).
 std::string SocketAddr::to_string() const {
-    if (is_ipv4()) return ip_string() + ":" + std::to_string(port_);
-    return "[" + ip_string() + "]:" + std::to_string(port_);
+    std::string out;
+    out.reserve(INET6_ADDRSTRLEN + 8);
+    if (is_ipv6()) out += '[';
+    out += ip_string();
+    if (is_ipv6()) out += ']';
+    out += ':';
+    out += std::to_string(port_);
+    return out;
 }
 
 }  // namespace mio::net
