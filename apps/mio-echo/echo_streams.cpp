@@ -195,7 +195,6 @@ EchoServer::Pump EchoServer::pump_echo(Conn& conn, ListenerState& state) {
                 return Pump::close;
             }
         }
-        if (conn.buf.empty()) (void)conn.buf.release_if_empty();
         // Backpressure: read only while there is room; a full buffer waits for writable.
         if (conn.can_read && !conn.peer_closed && conn.buf.ensure(*state.pool)) {
             if (conn.buf.writable_bytes() == 0) conn.buf.compact();
@@ -215,6 +214,8 @@ EchoServer::Pump EchoServer::pump_echo(Conn& conn, ListenerState& state) {
                 }
             }
         }
+        // An idle connection holds no buffer: it goes back to the pool as soon as it is empty.
+        if (conn.buf.empty()) (void)conn.buf.release_if_empty();
         if (progress) conn.last_active = now_tick_;
         // Half-close mirrored: the client's FIN becomes ours once everything is echoed.
         if (conn.peer_closed && conn.buf.empty()) return Pump::close;

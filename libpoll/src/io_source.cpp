@@ -5,12 +5,16 @@
 
 namespace mio::detail {
 
+struct IoSource::EdgeState {
+    std::shared_ptr<sys::Selector> selector;
+    Token token;
+};
+
 IoSource::IoSource(IoSource&& other) noexcept
     : fd_(std::move(other.fd_)),
       interest_bits_(std::exchange(other.interest_bits_, 0)),
       selector_id_(std::exchange(other.selector_id_, 0)),
-      token_(other.token_),
-      rearm_selector_(std::move(other.rearm_selector_)) {}
+      edge_(std::exchange(other.edge_, nullptr)) {}
 
 IoSource& IoSource::operator=(IoSource&& other) noexcept {
     if (this != &other) {
@@ -18,8 +22,7 @@ IoSource& IoSource::operator=(IoSource&& other) noexcept {
         fd_ = std::move(other.fd_);
         interest_bits_ = std::exchange(other.interest_bits_, 0);
         selector_id_ = std::exchange(other.selector_id_, 0);
-        token_ = other.token_;
-        rearm_selector_ = std::move(other.rearm_selector_);
+        edge_ = std::exchange(other.edge_, nullptr);
     }
     return *this;
 }
@@ -36,8 +39,8 @@ UniqueFd IoSource::release() noexcept {
 void IoSource::forget_registration() noexcept {
     // Backends with user-space tables must drop the entry before the fd number is reused;
     // epoll forgets a closed fd by itself.
-    if (rearm_selector_ && fd_.valid()) rearm_selector_->forget_fd(fd_.get());
-    rearm_selector_.reset();
+    if (edge_ && fd_.valid()) edge_->selector->forget_fd(fd_.get());
+    delete std::exchange(edge_, nullptr);
     selector_id_ = 0;
     interest_bits_ = 0;
 }
@@ -47,9 +50,10 @@ Result<void> IoSource::register_with(const Registry& registry, Token token, Inte
     const auto& selector = registry.selector();
     if (auto r = selector->register_fd(fd_.get(), token, interest); !r) return r;
     selector_id_ = selector->id();
-    token_ = token;
     interest_bits_ = interest.bits();
-    if constexpr (sys::Selector::kEmulatesEdges) rearm_selector_ = selector;
+    if constexpr (sys::Selector::kEmulatesEdges) {
+        edge_ = new EdgeState{selector, token};
+    }
     return {};
 }
 
@@ -58,7 +62,7 @@ Result<void> IoSource::reregister_with(const Registry& registry, Token token, In
     const auto& selector = registry.selector();
     if (selector_id_ != selector->id()) return fail(Errc::registered_with_other_registry);
     if (auto r = selector->reregister_fd(fd_.get(), token, interest); !r) return r;
-    token_ = token;
+    if (edge_) edge_->token = token;
     interest_bits_ = interest.bits();
     return {};
 }
@@ -67,7 +71,7 @@ Result<void> IoSource::deregister_from(const Registry& registry) {
     const auto& selector = registry.selector();
     if (selector_id_ == 0 || selector_id_ != selector->id()) return fail(Errc::not_registered);
     if (auto r = selector->deregister_fd(fd_.get()); !r) return r;
-    rearm_selector_.reset();
+    delete std::exchange(edge_, nullptr);
     selector_id_ = 0;
     interest_bits_ = 0;
     return {};
@@ -75,7 +79,7 @@ Result<void> IoSource::deregister_from(const Registry& registry) {
 
 void IoSource::rearm() const noexcept {
     if (const auto interest = Interest::from_bits(interest_bits_)) {
-        rearm_selector_->rearm_fd(fd_.get(), token_, *interest);
+        edge_->selector->rearm_fd(fd_.get(), edge_->token, *interest);
     }
 }
 

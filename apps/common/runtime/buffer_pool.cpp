@@ -9,15 +9,13 @@ namespace app {
 
 PooledBuffer::PooledBuffer(PooledBuffer&& other) noexcept
     : pool_(std::exchange(other.pool_, nullptr)),
-      data_(std::exchange(other.data_, nullptr)),
-      size_(std::exchange(other.size_, 0)) {}
+      data_(std::exchange(other.data_, nullptr)) {}
 
 PooledBuffer& PooledBuffer::operator=(PooledBuffer&& other) noexcept {
     if (this != &other) {
         reset();
         pool_ = std::exchange(other.pool_, nullptr);
         data_ = std::exchange(other.data_, nullptr);
-        size_ = std::exchange(other.size_, 0);
     }
     return *this;
 }
@@ -26,7 +24,6 @@ void PooledBuffer::reset() noexcept {
     if (data_ != nullptr) pool_->give_back(data_);
     pool_ = nullptr;
     data_ = nullptr;
-    size_ = 0;
 }
 
 BufferPool::BufferPool(std::size_t buffer_size, std::size_t max_buffers)
@@ -85,7 +82,7 @@ std::span<std::byte> IoBuffer::writable_span() const noexcept {
 
 void IoBuffer::commit(std::size_t n) noexcept {
     assert(n <= writable_bytes());
-    write_ += n;
+    write_ += static_cast<std::uint32_t>(n);
 }
 
 std::span<const std::byte> IoBuffer::readable_span() const noexcept {
@@ -95,7 +92,7 @@ std::span<const std::byte> IoBuffer::readable_span() const noexcept {
 
 void IoBuffer::consume(std::size_t n) noexcept {
     assert(n <= readable_bytes());
-    read_ += n;
+    read_ += static_cast<std::uint32_t>(n);
     if (read_ == write_) read_ = write_ = 0;  // drained: the whole buffer is writable again
 }
 
@@ -104,7 +101,7 @@ void IoBuffer::compact() noexcept {
     const std::size_t n = readable_bytes();
     if (n > 0) std::memmove(buf_.data(), buf_.data() + read_, n);
     read_ = 0;
-    write_ = n;
+    write_ = static_cast<std::uint32_t>(n);
 }
 
 }  // namespace app

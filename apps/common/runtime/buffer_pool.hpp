@@ -30,19 +30,20 @@ public:
     /// The bytes (nullptr when empty).
     [[nodiscard]] std::byte* data() const noexcept { return data_; }
     /// The buffer's size (the pool's buffer_size), 0 when empty.
-    [[nodiscard]] std::size_t size() const noexcept { return size_; }
-    [[nodiscard]] std::span<std::byte> span() const noexcept { return {data_, size_}; }
+    [[nodiscard]] std::size_t size() const noexcept;
+    [[nodiscard]] std::span<std::byte> span() const noexcept { return {data_, size()}; }
     /// Returns the buffer to its pool now; the handle becomes empty.
     void reset() noexcept;
 
 private:
     friend class BufferPool;
     PooledBuffer(BufferPool* pool, std::byte* data, std::size_t size) noexcept
-        : pool_(pool), data_(data), size_(size) {}
+        : pool_(pool), data_(data) {
+        (void)size;  // always the pool's buffer_size(): not stored, to keep handles small
+    }
 
     BufferPool* pool_ = nullptr;
     std::byte* data_ = nullptr;
-    std::size_t size_ = 0;
 };
 
 /// A budgeted pool of equal-sized byte buffers. Buffers are allocated on first demand (so an
@@ -95,6 +96,10 @@ private:
     std::vector<std::byte*> free_;  // capacity max_buffers: pushing never allocates
 };
 
+inline std::size_t PooledBuffer::size() const noexcept {
+    return pool_ != nullptr ? pool_->buffer_size() : 0;
+}
+
 /// A per-connection byte buffer over a pooled buffer, with read and write indices (muduo's
 /// Buffer shape, fixed capacity):
 ///
@@ -139,8 +144,9 @@ public:
 
 private:
     PooledBuffer buf_;
-    std::size_t read_ = 0;
-    std::size_t write_ = 0;
+    // 32-bit indices (buffers are at most 16 MiB) keep an IoBuffer at 24 bytes.
+    std::uint32_t read_ = 0;
+    std::uint32_t write_ = 0;
 };
 
 }  // namespace app

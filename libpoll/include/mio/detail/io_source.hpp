@@ -50,7 +50,7 @@ public:
     template <class F>
     auto do_io(F&& io) const -> std::invoke_result_t<F, int> {
         auto result = std::forward<F>(io)(fd_.get());
-        if (!result && rearm_selector_ && is_would_block(result.error())) rearm();
+        if (!result && edge_ && is_would_block(result.error())) rearm();
         return result;
     }
 
@@ -58,13 +58,17 @@ private:
     void rearm() const noexcept;
     void forget_registration() noexcept;
 
+    struct EdgeState;  // defined in io_source.cpp
+
     UniqueFd fd_;
     std::uint8_t interest_bits_ = 0;  // 0 while not registered
     std::uint64_t selector_id_ = 0;   // 0 while not registered; process-unique per Poll
-    Token token_{};
-    // Set only on backends that keep per-fd state in user space (poll(2)): keeps the selector
-    // alive for re-arming and for removing the entry when this source is destroyed.
-    std::shared_ptr<sys::Selector> rearm_selector_;
+    // Only on backends that keep per-fd state in user space (poll(2)): the selector (kept
+    // alive for re-arming and for removing the entry when this source is destroyed) and the
+    // token. Null on epoll, so a socket there costs 24 bytes.
+    // Owned (released in io_source.cpp); a raw pointer so that the inline constructors need
+    // no definition of EdgeState.
+    EdgeState* edge_ = nullptr;
 };
 
 }  // namespace detail
