@@ -130,6 +130,11 @@ int EchoServer::run() {
             spdlog::critical("poll failed: {}", r.error().message());
             return 1;
         }
+        // Fix (found by the e2e idle-timeout test): stamp this loop turn's tick. now_tick_ was
+        // never advanced, so every connection looked idle since start-up: once idle_timeout had
+        // passed after start, each new connection was closed at the next wheel tick, and
+        // activity never pushed an expiry back.
+        now_tick_ = idle_.tick_of(Clock::now());
         for (const mio::Event& event : events_) dispatch(event);
         run_ready();
         fire_timers(Clock::now());

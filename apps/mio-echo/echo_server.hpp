@@ -35,7 +35,7 @@
 #include "admin/http_server.hpp"
 #include "cli/daemon.hpp"
 #include "echo_config.hpp"
-#include "idle_wheel.hpp"
+#include "runtime/idle_wheel.hpp"
 #include "rate_limiter.hpp"
 #include "runtime/buffer_pool.hpp"
 #include "runtime/metrics.hpp"

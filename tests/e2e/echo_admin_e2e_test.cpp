@@ -26,7 +26,7 @@ CurlReply curl(const std::string& url, const std::string& extra = "") {
 
 }  // namespace
 
-TEST_CASE("admin endpoint: health, readiness, metrics, connections, 404 and 431 with curl",
+TEST_CASE("admin endpoint answers health readiness metrics connections 404 and 431 to curl",
           "[e2e][echo]") {
     EchoProcess echo(base_toml() + listener_toml("tcp", "tcp"));
     const std::string base = "http://" + echo.admin_address();

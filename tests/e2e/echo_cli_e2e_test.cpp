@@ -142,7 +142,7 @@ TEST_CASE("bad configurations exit 78 naming the key and the line", "[e2e][echo]
     }
 }
 
-TEST_CASE("--check binds nothing, --print-config round-trips, -V names the backend",
+TEST_CASE("check mode binds nothing and print-config round-trips and version names the backend",
           "[e2e][echo]") {
     TempDir dir;
     // A port that is free now (bound and released by us, never connected: no TIME_WAIT).
@@ -170,8 +170,8 @@ TEST_CASE("--check binds nothing, --print-config round-trips, -V names the backe
         INFO(printed.err);
         CHECK(printed.exit == 0);
         CHECK(printed.out.find("[listeners.t]") != std::string::npos);
-        CHECK(printed.out.find("mode = 'chargen'") != std::string::npos ||
-              printed.out.find("mode = \"chargen\"") != std::string::npos);
+        CHECK((printed.out.find("mode = 'chargen'") != std::string::npos ||
+               printed.out.find("mode = \"chargen\"") != std::string::npos));
         CHECK(printed.out.find("drain_timeout") != std::string::npos);  // defaults filled in
         const std::string again = dir.write("printed.toml", printed.out);
         const RunResult checked = run(mio_echo("--check -c " + again));

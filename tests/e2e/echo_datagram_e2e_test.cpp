@@ -9,7 +9,7 @@
 
 using namespace e2e;
 
-TEST_CASE("udp datagrams of 1, 1472 and 65,507 bytes are echoed byte-exact", "[e2e][echo]") {
+TEST_CASE("udp datagrams of 1 and 1472 and 65507 bytes are echoed byte-exact", "[e2e][echo]") {
     EchoProcess echo(base_toml() + listener_toml("udp", "udp"));
     const std::string address = echo.address("udp");
     DatagramClient c = DatagramClient::udp();
@@ -20,11 +20,11 @@ TEST_CASE("udp datagrams of 1, 1472 and 65,507 bytes are echoed byte-exact", "[e
         const auto reply = c.recv();
         REQUIRE(reply.has_value());
         CHECK(reply->size() == size);
-        CHECK(*reply == data);
+        CHECK(diff(*reply, data) == "");
     }
 }
 
-TEST_CASE("udp: a datagram over max_datagram gets no reply, one at the cap does",
+TEST_CASE("udp: a datagram over max_datagram gets no reply and one at the cap does",
           "[e2e][echo]") {
     // 65,508 bytes cannot be sent over IPv4 at all, so the cap is tested at 1000.
     EchoProcess echo(base_toml() + listener_toml("udp", "udp", "max_datagram = 1000"));
@@ -35,7 +35,7 @@ TEST_CASE("udp: a datagram over max_datagram gets no reply, one at the cap does"
     c.send_to(address, fits);
     const auto reply = c.recv();
     REQUIRE(reply.has_value());
-    CHECK(*reply == fits);  // the first reply is the 1000-byte one: the 1001 got none
+    CHECK(diff(*reply, fits) == "");  // the first reply is the 1000-byte one: the 1001 got none
     CHECK(c.drain().empty());
     CHECK(wait_metric(echo.admin_address(), "mio_echo_rejected_total", "udp", 1) == 1u);
 }

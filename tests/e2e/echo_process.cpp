@@ -316,6 +316,10 @@ std::optional<int> EchoProcess::wait_exit(milliseconds timeout) {
         if (errno != EINTR) return std::nullopt;
     }
     reap(status);
+    // Its last lines may still be in the pipe: let the reader reach EOF, so that stderr_text()
+    // is complete once wait_exit() returns.
+    std::unique_lock lock(mutex_);
+    changed_.wait_until(lock, Clock::now() + kWait, [&] { return stderr_closed_; });
     return exit_code_;
 }
 
@@ -460,6 +464,14 @@ std::string pattern(std::size_t size, std::uint64_t seed) {
         }
     }
     return out;
+}
+
+std::string diff(std::string_view got, std::string_view want) {
+    if (got == want) return "";
+    const auto mismatch = std::mismatch(got.begin(), got.end(), want.begin(), want.end());
+    return "got " + std::to_string(got.size()) + " bytes, want " + std::to_string(want.size()) +
+           "; first difference at offset " +
+           std::to_string(static_cast<std::size_t>(mismatch.first - got.begin()));
 }
 
 // ---- Client --------------------------------------------------------------------------------

@@ -152,6 +152,10 @@ struct RunResult {
 /// Deterministic pseudo-random bytes (xorshift), different for each seed.
 [[nodiscard]] std::string pattern(std::size_t size, std::uint64_t seed);
 
+/// "" if `got` equals `want`, else a short description (sizes, first differing offset): lets
+/// CHECK compare big binary payloads without printing them.
+[[nodiscard]] std::string diff(std::string_view got, std::string_view want);
+
 /// A connected stream socket (TCP or Unix), non-blocking underneath; every call is bounded.
 class Client {
 public:

@@ -1,0 +1,149 @@
+// mio-proxy's admin endpoint: mio-echo's (/metrics, /healthz, /readyz, /connections) plus
+// GET /upstreams and per-upstream, per-server Prometheus metrics.
+#include <spdlog/spdlog.h>
+
+#include "proxy_server.hpp"
+#include "runtime/log_format.hpp"
+
+namespace app {
+namespace {
+
+std::string labels(const Upstream& u, const ServerRuntime& s) {
+    return fmt::format("upstream=\"{}\",server=\"{}\"", escape_label_value(u.config().name),
+                       escape_label_value(s.label));
+}
+
+}  // namespace
+
+std::string proxy_json_quote(std::string_view text) {
+    spdlog::memory_buf_t out;
+    append_json_string(out, text);
+    return std::string(out.data(), out.size());
+}
+
+void ProxyServer::open_admin() {
+    if (!config_.admin.listen) return;
+    const Endpoint& endpoint = *config_.admin.listen;
+    if (endpoint.is_unix()) {
+        throw std::runtime_error(
+            "admin.listen: a Unix socket admin endpoint is not supported yet; use host:port");
+    }
+    auto admin = AdminServer::bind(endpoint.inet());
+    if (!admin) {
+        throw std::runtime_error(fmt::format("admin endpoint: cannot bind {}: {}",
+                                             endpoint.to_string(), admin.error().message()));
+    }
+    admin->set_metrics([this] { return render_metrics(); });
+    admin->set_connections([this] { return render_connections(); });
+    admin->add_route("GET", "/upstreams", [this](const http::Request&) {
+        return http::Response::json(200, render_upstreams());
+    });
+    admin->set_draining(draining_);
+    if (auto r = admin->register_with(poll_.registry(), kAdminToken, mio::Token{kAdminConnBase});
+        !r) {
+        throw std::runtime_error("admin endpoint: " + r.error().message());
+    }
+    auto addr = admin->local_addr();
+    spdlog::info("admin endpoint on {}", addr ? addr->to_string() : endpoint.to_string());
+    admin_.emplace(std::move(*admin));
+}
+
+std::string ProxyServer::render_metrics() {
+    std::string out = metrics_.render();
+    const auto now = Clock::now();
+    struct Family {
+        const char* name;
+        const char* type;
+        const char* help;
+        std::uint64_t (*value)(const ServerRuntime&, Clock::time_point);
+    };
+    static const Family families[] = {
+        {"upstream_server_up", "gauge", "1 if the server is eligible (healthy, not ejected)",
+         [](const ServerRuntime& s, Clock::time_point t) -> std::uint64_t {
+             return s.health.eligible(t) ? 1 : 0;
+         }},
+        {"upstream_server_active_connections", "gauge", "Open proxied connections",
+         [](const ServerRuntime& s, Clock::time_point) -> std::uint64_t { return s.active; }},
+        {"upstream_server_connections_total", "counter", "Connections attempted",
+         [](const ServerRuntime& s, Clock::time_point) { return s.connections_total; }},
+        {"upstream_server_bytes_sent_total", "counter", "Bytes sent to the server",
+         [](const ServerRuntime& s, Clock::time_point) { return s.bytes_to_server; }},
+        {"upstream_server_bytes_received_total", "counter", "Bytes received from the server",
+         [](const ServerRuntime& s, Clock::time_point) { return s.bytes_from_server; }},
+        {"upstream_server_connect_errors_total", "counter", "Failed connects (incl. timeouts)",
+         [](const ServerRuntime& s, Clock::time_point) { return s.connect_errors; }},
+        {"upstream_server_ejections_total", "counter", "Passive ejections",
+         [](const ServerRuntime& s, Clock::time_point) { return s.health.ejections_total(); }},
+    };
+    for (const Family& f : families) {
+        out += fmt::format("# HELP mio_proxy_{} {}\n# TYPE mio_proxy_{} {}\n", f.name, f.help,
+                           f.name, f.type);
+        for (const Upstream& u : upstreams_) {
+            if (u.retired) continue;
+            for (const ServerRuntime& s : u.servers()) {
+                out += fmt::format("mio_proxy_{}{{{}}} {}\n", f.name, labels(u, s), f.value(s, now));
+            }
+        }
+    }
+    return out;
+}
+
+std::string ProxyServer::render_upstreams() {
+    const auto now = Clock::now();
+    std::string out = "[";
+    bool first_upstream = true;
+    for (const Upstream& u : upstreams_) {
+        if (u.retired) continue;
+        out += fmt::format("{}{{\"name\":{},\"balance\":\"{}\",\"servers\":[",
+                           first_upstream ? "" : ",", proxy_json_quote(u.config().name),
+                           to_string(u.config().balance));
+        first_upstream = false;
+        bool first = true;
+        for (const ServerRuntime& s : u.servers()) {
+            const auto until = s.health.ejected_until();
+            const long long ejected_ms =
+                s.health.ejected(now) && until
+                    ? std::chrono::duration_cast<std::chrono::milliseconds>(*until - now).count()
+                    : 0;
+            out += fmt::format(
+                "{}{{\"address\":{},\"weight\":{},\"backup\":{},\"healthy\":{},\"ejected\":{},"
+                "\"ejected_for_ms\":{},\"eligible\":{},\"active\":{},\"connections_total\":{},"
+                "\"bytes_sent\":{},\"bytes_received\":{},\"connect_errors\":{},\"ejections\":{}}}",
+                first ? "" : ",", proxy_json_quote(s.label), s.config.weight,
+                s.config.backup ? "true" : "false", s.health.up() ? "true" : "false",
+                s.health.ejected(now) ? "true" : "false", ejected_ms,
+                s.health.eligible(now) ? "true" : "false", s.active, s.connections_total,
+                s.bytes_to_server, s.bytes_from_server, s.connect_errors,
+                s.health.ejections_total());
+            first = false;
+        }
+        out += "]}";
+    }
+    return out + "]\n";
+}
+
+std::string ProxyServer::render_connections() {
+    std::string out = "[";
+    bool first = true;
+    tunnels_.for_each([&](SlabKey key, Tunnel& t) {
+        const std::string peer = std::visit(
+            [](auto& s) {
+                auto a = s.peer_addr();
+                return a ? a->to_string() : std::string("unknown");
+            },
+            *t.client.stream);
+        const std::string server =
+            t.server_index ? upstreams_[t.upstream].servers()[*t.server_index].label : "";
+        out += fmt::format(
+            "{}{{\"id\":{},\"listener\":{},\"client\":{},\"upstream\":{},\"server\":{},"
+            "\"state\":\"{}\"}}",
+            first ? "" : ",", key.index(), proxy_json_quote(listeners_[t.listener].config.name),
+            proxy_json_quote(peer), proxy_json_quote(upstreams_[t.upstream].config().name),
+            proxy_json_quote(server),
+            t.state == Tunnel::State::open ? "open" : "connecting");
+        first = false;
+    });
+    return out + "]\n";
+}
+
+}  // namespace app

@@ -1,0 +1,113 @@
+#pragma once
+// mio-proxy's configuration: parsed once from TOML into these validated structs.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "config/config_reader.hpp"
+#include "config/endpoint.hpp"
+#include "config/log_config.hpp"
+
+namespace app {
+
+/// How an upstream spreads connections over its servers. Weights are honoured by all.
+enum class Balance { round_robin, least_conn, p2c, random, hash, first };
+
+[[nodiscard]] std::string_view to_string(Balance balance) noexcept;
+
+struct ProxyRuntimeConfig {
+    std::uint32_t max_connections = 20000;  ///< client connections, all listeners (1..10^7)
+    std::uint64_t buffer_size = 16 * 1024;  ///< per direction per connection (1KiB..16MiB)
+    std::uint64_t memory_limit = 512ull << 20;  ///< buffer pool budget; reaching it pauses accepts
+    std::chrono::milliseconds drain_timeout{25000};
+    bool splice = false;  ///< Linux splice(2) zero-copy relay
+
+    friend bool operator==(const ProxyRuntimeConfig&, const ProxyRuntimeConfig&) = default;
+};
+
+struct ProxyAdminConfig {
+    std::optional<Endpoint> listen;  ///< absent: no admin endpoint
+    friend bool operator==(const ProxyAdminConfig&, const ProxyAdminConfig&) = default;
+};
+
+struct ProxyListenerConfig {
+    std::string name;
+    std::vector<Endpoint> bind;           ///< host:port or unix:/path, at least one
+    std::string upstream;                 ///< name of an [upstreams.<name>]
+    std::uint32_t max_connections = 10000;   ///< <= runtime.max_connections (default: min)
+    std::uint32_t max_connections_per_ip = 0;  ///< 0 = unlimited
+    bool tcp_nodelay = true;
+    bool reuseport = false;
+
+    friend bool operator==(const ProxyListenerConfig&, const ProxyListenerConfig&) = default;
+};
+
+struct ServerConfig {
+    Endpoint address;                 ///< host:port or unix:/path
+    std::uint32_t weight = 1;         ///< 1..1000
+    std::uint32_t max_connections = 0;  ///< 0 = unlimited
+    bool backup = false;              ///< used only when no primary server is eligible
+
+    friend bool operator==(const ServerConfig&, const ServerConfig&) = default;
+};
+
+struct PassiveHealthConfig {
+    std::uint32_t max_fails = 3;  ///< connect failures within fail_window that eject; 0 = off
+    std::chrono::milliseconds fail_window{10000};
+    std::chrono::milliseconds eject_for{30000};
+
+    friend bool operator==(const PassiveHealthConfig&, const PassiveHealthConfig&) = default;
+};
+
+struct ActiveHealthConfig {
+    std::chrono::milliseconds interval{2000};
+    std::chrono::milliseconds timeout{1000};
+    std::uint32_t rise = 2;  ///< consecutive successes to mark a down server up
+    std::uint32_t fall = 3;  ///< consecutive failures to mark an up server down
+    std::string send;        ///< bytes sent after connecting ("" = connect-only check)
+    std::string expect;      ///< bytes the reply must start with ("" = any reply, or none)
+
+    friend bool operator==(const ActiveHealthConfig&, const ActiveHealthConfig&) = default;
+};
+
+struct UpstreamConfig {
+    std::string name;
+    Balance balance = Balance::round_robin;
+    std::chrono::milliseconds connect_timeout{3000};
+    std::chrono::milliseconds idle_timeout{15 * 60 * 1000};  ///< 0 = off
+    bool half_close = true;  ///< forward a FIN as shutdown(SHUT_WR) and keep the other way open
+    std::chrono::milliseconds fin_timeout{30000};  ///< after a half-close; 0 = off
+    std::uint32_t retries = 2;  ///< further servers tried after a connect failure (0..16)
+    PassiveHealthConfig passive;
+    std::optional<ActiveHealthConfig> health;  ///< absent: no active checks
+    std::vector<ServerConfig> servers;         ///< at least one
+
+    friend bool operator==(const UpstreamConfig&, const UpstreamConfig&) = default;
+};
+
+struct ProxyConfig {
+    ProxyRuntimeConfig runtime;
+    LogConfig log;
+    ProxyAdminConfig admin;
+    std::vector<ProxyListenerConfig> listeners;  ///< in name order; at least one
+    std::vector<UpstreamConfig> upstreams;       ///< in name order; may include unused ones
+
+    [[nodiscard]] const UpstreamConfig* upstream(std::string_view name) const noexcept;
+    friend bool operator==(const ProxyConfig&, const ProxyConfig&) = default;
+};
+
+/// Reads and validates a whole mio-proxy configuration. Throws ConfigError naming file, line,
+/// column and key for any problem (see config/mio-proxy.toml for every key and its default).
+[[nodiscard]] ProxyConfig parse_proxy_config(ConfigReader& reader);
+
+/// The configuration as TOML with every default filled in (for --print-config); parsing it
+/// back gives an equal ProxyConfig.
+[[nodiscard]] toml::table proxy_config_to_toml(const ProxyConfig& config);
+
+}  // namespace app

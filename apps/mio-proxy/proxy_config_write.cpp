@@ -1,0 +1,103 @@
+// mio-proxy's config as TOML (for --print-config): every key filled in, in the forms
+// parse_proxy_config() reads back to an equal ProxyConfig.
+
+#include "config/toml_write.hpp"
+#include "proxy_config.hpp"
+
+namespace app {
+namespace {
+
+std::int64_t int64(std::uint64_t value) {
+    return static_cast<std::int64_t>(value);
+}
+
+toml::table runtime_to_toml(const ProxyRuntimeConfig& runtime) {
+    toml::table table;
+    table.insert("max_connections", int64(runtime.max_connections));
+    put_size(table, "buffer_size", runtime.buffer_size);
+    put_size(table, "memory_limit", runtime.memory_limit);
+    put_duration(table, "drain_timeout", runtime.drain_timeout);
+    table.insert("splice", runtime.splice);
+    return table;
+}
+
+toml::table listener_to_toml(const ProxyListenerConfig& listener) {
+    toml::table table;
+    put_endpoints(table, "bind", listener.bind);
+    table.insert("protocol", "tcp");
+    table.insert("upstream", listener.upstream);
+    table.insert("max_connections", int64(listener.max_connections));
+    table.insert("max_connections_per_ip", int64(listener.max_connections_per_ip));
+    table.insert("tcp_nodelay", listener.tcp_nodelay);
+    table.insert("reuseport", listener.reuseport);
+    return table;
+}
+
+toml::table passive_to_toml(const PassiveHealthConfig& passive) {
+    toml::table table;
+    table.insert("max_fails", int64(passive.max_fails));
+    put_duration(table, "fail_window", passive.fail_window);
+    put_duration(table, "eject_for", passive.eject_for);
+    return table;
+}
+
+toml::table health_to_toml(const ActiveHealthConfig& health) {
+    toml::table table;
+    put_duration(table, "interval", health.interval);
+    put_duration(table, "timeout", health.timeout);
+    table.insert("rise", int64(health.rise));
+    table.insert("fall", int64(health.fall));
+    table.insert("send", health.send);
+    table.insert("expect", health.expect);
+    return table;
+}
+
+toml::table server_to_toml(const ServerConfig& server) {
+    toml::table table;
+    table.insert("address", server.address.to_string());
+    table.insert("weight", int64(server.weight));
+    table.insert("max_connections", int64(server.max_connections));
+    table.insert("backup", server.backup);
+    return table;
+}
+
+toml::table upstream_to_toml(const UpstreamConfig& upstream) {
+    toml::table table;
+    table.insert("balance", std::string(to_string(upstream.balance)));
+    put_duration(table, "connect_timeout", upstream.connect_timeout);
+    put_duration(table, "idle_timeout", upstream.idle_timeout);
+    table.insert("half_close", upstream.half_close);
+    put_duration(table, "fin_timeout", upstream.fin_timeout);
+    table.insert("retries", int64(upstream.retries));
+    table.insert("passive", passive_to_toml(upstream.passive));
+    if (upstream.health) table.insert("health", health_to_toml(*upstream.health));
+    toml::array servers;
+    for (const ServerConfig& server : upstream.servers)
+        servers.push_back(server_to_toml(server));
+    table.insert("servers", std::move(servers));
+    return table;
+}
+
+}  // namespace
+
+toml::table proxy_config_to_toml(const ProxyConfig& config) {
+    toml::table admin;
+    if (config.admin.listen) admin.insert("listen", config.admin.listen->to_string());
+    toml::table listeners;
+    for (const ProxyListenerConfig& listener : config.listeners) {
+        listeners.insert(listener.name, listener_to_toml(listener));
+    }
+    toml::table upstreams;
+    for (const UpstreamConfig& upstream : config.upstreams) {
+        upstreams.insert(upstream.name, upstream_to_toml(upstream));
+    }
+    toml::table root;
+    root.insert("runtime", runtime_to_toml(config.runtime));
+    root.insert("log", log_config_to_toml(config.log));
+    root.insert("admin", std::move(admin));
+    root.insert("listeners", std::move(listeners));
+    root.insert("upstreams", std::move(upstreams));
+    return root;
+}
+
+}  // namespace app

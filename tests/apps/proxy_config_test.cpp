@@ -1,0 +1,448 @@
+// mio-proxy's config schema: defaults, the shipped file, round trips and every error case.
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <sstream>
+#include <string>
+
+#include "config/load.hpp"
+#include "proxy_config.hpp"
+
+using namespace std::chrono_literals;
+using Catch::Contains;
+
+namespace {
+
+const std::string kShippedConfig =
+    (std::filesystem::path(__FILE__).parent_path() / "../../config/mio-proxy.toml").string();
+
+app::ProxyConfig parse_proxy(std::string_view text, const std::vector<std::string>& sets = {}) {
+    toml::table table = app::parse_config_text(text, "proxy.toml");
+    app::apply_overrides(table, sets);
+    app::ConfigReader reader(table, "proxy.toml");
+    return app::parse_proxy_config(reader);
+}
+
+app::ConfigError proxy_error(std::string_view text) {
+    try {
+        (void)parse_proxy(text);
+    } catch (const app::ConfigError& error) {
+        return error;
+    }
+    FAIL("expected a ConfigError");
+    throw std::logic_error("unreachable");
+}
+
+/// to_toml, printed and parsed again, must give back `config`.
+void check_round_trip(const app::ProxyConfig& config) {
+    std::ostringstream text;
+    text << app::proxy_config_to_toml(config);
+    INFO(text.str());
+    CHECK(parse_proxy(text.str()) == config);
+}
+
+/// Every key of `effective` (recursively, arrays of tables element by element) is in `file`.
+void check_all_keys_present(const toml::table& effective, const toml::table& file,
+                            const std::string& path) {
+    for (auto&& [key, value] : effective) {
+        const std::string name = path + std::string(key.str());
+        INFO(name);
+        const toml::node* present = file.get(key.str());
+        CHECK(present != nullptr);
+        if (present == nullptr) continue;
+        if (const auto* table = value.as_table()) {
+            REQUIRE(present->is_table());
+            check_all_keys_present(*table, *present->as_table(), name + ".");
+        } else if (const auto* array = value.as_array(); array && array->is_array_of_tables()) {
+            REQUIRE(present->is_array());
+            REQUIRE(present->as_array()->size() == array->size());
+            for (std::size_t i = 0; i < array->size(); ++i) {
+                check_all_keys_present(*array->get(i)->as_table(),
+                                       *present->as_array()->get(i)->as_table(),
+                                       name + "[" + std::to_string(i) + "].");
+            }
+        }
+    }
+}
+
+app::Endpoint ep(std::string_view text) {
+    return *app::Endpoint::parse(text);
+}
+
+constexpr std::string_view kMinimal =
+    "[listeners.web]\nbind = \"127.0.0.1:8080\"\nupstream = \"app\"\n"
+    "[upstreams.app]\n[[upstreams.app.servers]]\naddress = \"127.0.0.1:9000\"\n";
+
+}  // namespace
+
+TEST_CASE("a minimal proxy config gets every default", "[config][proxy_config]") {
+    const app::ProxyConfig config = parse_proxy(kMinimal);
+    CHECK(config.runtime.max_connections == 20000);
+    CHECK(config.runtime.buffer_size == 16 * 1024);
+    CHECK(config.runtime.memory_limit == 512ull << 20);
+    CHECK(config.runtime.drain_timeout == 25s);
+    CHECK_FALSE(config.runtime.splice);
+    CHECK(config.log == app::LogConfig{});
+    CHECK_FALSE(config.admin.listen.has_value());
+    REQUIRE(config.listeners.size() == 1);
+    const auto& listener = config.listeners[0];
+    CHECK(listener.name == "web");
+    CHECK(listener.bind == std::vector{ep("127.0.0.1:8080")});
+    CHECK(listener.upstream == "app");
+    CHECK(listener.max_connections == 10000);
+    CHECK(listener.max_connections_per_ip == 0);
+    CHECK(listener.tcp_nodelay);
+    CHECK_FALSE(listener.reuseport);
+    REQUIRE(config.upstreams.size() == 1);
+    const auto& upstream = config.upstreams[0];
+    CHECK(upstream.name == "app");
+    CHECK(upstream.balance == app::Balance::round_robin);
+    CHECK(upstream.connect_timeout == 3s);
+    CHECK(upstream.idle_timeout == 15min);
+    CHECK(upstream.half_close);
+    CHECK(upstream.fin_timeout == 30s);
+    CHECK(upstream.retries == 2);
+    CHECK(upstream.passive.max_fails == 3);
+    CHECK(upstream.passive.fail_window == 10s);
+    CHECK(upstream.passive.eject_for == 30s);
+    CHECK_FALSE(upstream.health.has_value());
+    REQUIRE(upstream.servers.size() == 1);
+    CHECK(upstream.servers[0].address == ep("127.0.0.1:9000"));
+    CHECK(upstream.servers[0].weight == 1);
+    CHECK(upstream.servers[0].max_connections == 0);
+    CHECK_FALSE(upstream.servers[0].backup);
+    CHECK(config.upstream("app") == &upstream);
+    CHECK(config.upstream("nope") == nullptr);
+    check_round_trip(config);
+}
+
+TEST_CASE("the shipped proxy config parses, round-trips and shows every key",
+          "[config][proxy_config]") {
+    const toml::table table = app::load_config_file(kShippedConfig);
+    app::ConfigReader reader(table, kShippedConfig);
+    const app::ProxyConfig config = app::parse_proxy_config(reader);
+    REQUIRE(config.listeners.size() == 1);
+    const auto& listener = config.listeners[0];
+    CHECK(listener.name == "echo");
+    CHECK(listener.upstream == "echo");
+    REQUIRE(listener.bind.size() == 1);
+    CHECK(listener.bind[0].to_string() == "127.0.0.1:7100");
+    CHECK(listener.bind[0].inet().is_loopback());
+    REQUIRE(config.admin.listen.has_value());
+    CHECK(config.admin.listen->to_string() == "127.0.0.1:9902");
+    CHECK(config.admin.listen->inet().is_loopback());
+    REQUIRE(config.upstreams.size() == 1);
+    const auto& upstream = config.upstreams[0];
+    REQUIRE(upstream.servers.size() == 2);
+    CHECK(upstream.servers[0].address == ep("127.0.0.1:7007"));
+    CHECK_FALSE(upstream.servers[0].backup);
+    CHECK(upstream.servers[1].address == ep("127.0.0.1:7008"));
+    CHECK(upstream.servers[1].backup);
+    REQUIRE(upstream.health.has_value());
+    CHECK(upstream.health->send == "ping\n");
+    // Apart from its servers, admin address and health payload, the shipped file is the
+    // defaults: a minimal config naming the same things parses to the same config.
+    app::ProxyConfig defaults = parse_proxy(R"(
+[admin]
+listen = "127.0.0.1:9902"
+[listeners.echo]
+bind = "127.0.0.1:7100"
+upstream = "echo"
+[upstreams.echo.health]
+send = "ping\n"
+expect = "ping\n"
+[[upstreams.echo.servers]]
+address = "127.0.0.1:7007"
+[[upstreams.echo.servers]]
+address = "127.0.0.1:7008"
+backup = true
+)");
+    CHECK(defaults == config);
+    check_round_trip(config);
+    check_all_keys_present(app::proxy_config_to_toml(config), table, "");
+}
+
+TEST_CASE("a full proxy config round-trips", "[config][proxy_config]") {
+    const app::ProxyConfig config = parse_proxy(R"(
+[runtime]
+max_connections = 500
+buffer_size = "64KiB"
+memory_limit = 1000000
+drain_timeout = "off"
+splice = true
+[log]
+level = "debug"
+format = "json"
+target = "/var/log/mio-proxy.log"
+[admin]
+listen = "unix:/run/mio-proxy/admin.sock"
+[listeners.a]
+bind = ["0.0.0.0:5432", "[::1]:5432", "unix:/run/mio-proxy/pg.sock"]
+protocol = "tcp"
+upstream = "pg"
+max_connections_per_ip = 200
+tcp_nodelay = false
+reuseport = true
+[listeners.b-2]
+bind = "127.0.0.1:0"
+upstream = "dns_x"
+max_connections = 7
+[upstreams.pg]
+balance = "least_conn"
+connect_timeout = "250ms"
+idle_timeout = "off"
+half_close = false
+fin_timeout = "0s"
+retries = 16
+  [upstreams.pg.passive]
+  max_fails = 0
+  fail_window = "1m"
+  eject_for = "1h"
+  [upstreams.pg.health]
+  interval = "1s"
+  timeout = "999ms"
+  rise = 1
+  fall = 100
+  expect = "220 "
+  [[upstreams.pg.servers]]
+  address = "10.0.1.10:5432"
+  weight = 1000
+  max_connections = 50
+  [[upstreams.pg.servers]]
+  address = "unix:/run/pg.sock"
+  [[upstreams.pg.servers]]
+  address = "[2001:db8::1]:5432"
+  backup = true
+[upstreams.dns_x]
+balance = "hash"
+servers = [ { address = "10.0.2.53:53" }, { address = "10.0.3.53:53", weight = 2 } ]
+[upstreams.unused]
+balance = "first"
+servers = [ { address = "10.0.9.9:1" } ]
+)");
+    CHECK(config.runtime.buffer_size == 64 * 1024);
+    CHECK(config.runtime.memory_limit == 1000000);
+    CHECK(config.runtime.drain_timeout == 0ms);
+    REQUIRE(config.listeners.size() == 2);
+    CHECK(config.listeners[0].bind.size() == 3);
+    CHECK(config.listeners[0].max_connections == 500);  // default lowered to the global cap
+    CHECK(config.listeners[1].name == "b-2");
+    REQUIRE(config.upstreams.size() == 3);
+    const auto& dns = config.upstreams[0];  // name order
+    CHECK(dns.name == "dns_x");
+    CHECK(dns.balance == app::Balance::hash);
+    REQUIRE(dns.servers.size() == 2);
+    CHECK(dns.servers[1].weight == 2);
+    const auto& pg = config.upstreams[1];
+    CHECK(pg.idle_timeout == 0ms);
+    CHECK(pg.passive.max_fails == 0);
+    REQUIRE(pg.health.has_value());
+    CHECK(pg.health->send.empty());
+    CHECK(pg.health->expect == "220 ");
+    CHECK(pg.servers[1].address.is_unix());
+    CHECK(pg.servers[2].backup);
+    CHECK(config.upstreams[2].name == "unused");
+    check_round_trip(config);
+}
+
+TEST_CASE("overrides (--set) apply to upstreams and servers", "[config][proxy_config]") {
+    const app::ProxyConfig config =
+        parse_proxy(kMinimal, {"upstreams.app.balance=p2c", "upstreams.app.health.rise=5",
+                               "listeners.web.max_connections_per_ip=3"});
+    CHECK(config.upstreams[0].balance == app::Balance::p2c);
+    REQUIRE(config.upstreams[0].health.has_value());
+    CHECK(config.upstreams[0].health->rise == 5);
+    CHECK(config.upstreams[0].health->interval == 2s);
+    CHECK(config.listeners[0].max_connections_per_ip == 3);
+}
+
+TEST_CASE("every balance algorithm has its config name", "[config][proxy_config]") {
+    for (const char* name : {"round_robin", "least_conn", "p2c", "random", "hash", "first"}) {
+        const app::ProxyConfig config =
+            parse_proxy(kMinimal, {std::string("upstreams.app.balance=") + name});
+        CHECK(app::to_string(config.upstreams[0].balance) == name);
+    }
+}
+
+TEST_CASE("proxy config errors are located and name the full key", "[config][proxy_config]") {
+    struct Case {
+        const char* what;
+        std::string text;
+        std::size_t line;
+        const char* key;
+        const char* message;
+    };
+    // Lines 1-3: a listener; 4-6: its upstream with one server.
+    const std::string l = "[listeners.web]\nbind = \"127.0.0.1:8080\"\nupstream = \"app\"\n";
+    const std::string u = "[upstreams.app]\n";
+    const std::string s = "[[upstreams.app.servers]]\naddress = \"127.0.0.1:9000\"\n";
+    const std::string m(kMinimal);
+    const std::vector<Case> cases{
+        // unknown keys, anywhere
+        {"unknown listener key", l + "upstraem = \"x\"\n" + u + s, 4, "listeners.web.upstraem",
+         "did you mean 'upstream'?"},
+        {"unknown upstream key", l + u + "retires = 1\n" + s, 5, "upstreams.app.retires",
+         "did you mean 'retries'?"},
+        {"unknown server key", l + u + s + "wieght = 2\n", 7, "upstreams.app.servers[0].wieght",
+         "did you mean 'weight'?"},
+        {"unknown inline server key",
+         l + u + "servers = [{ address = \"127.0.0.1:1\", bakup = true }]\n", 5,
+         "upstreams.app.servers[0].bakup", "did you mean 'backup'?"},
+        {"unknown passive key", m + "[upstreams.app.passive]\nmax_fail = 1\n", 8,
+         "upstreams.app.passive.max_fail", "did you mean 'max_fails'?"},
+        {"unknown health key", m + "[upstreams.app.health]\nintervall = \"1s\"\n", 8,
+         "upstreams.app.health.intervall", "did you mean 'interval'?"},
+        {"unknown runtime key", "[runtime]\nbufer_size = 1024\n" + m, 2, "runtime.bufer_size",
+         "did you mean 'buffer_size'?"},
+        {"unknown top-level key", m + "[upstream.app]\n", 7, "upstream",
+         "did you mean 'upstreams'?"},
+        // listeners
+        {"udp", l + "protocol = \"udp\"\n" + u + s, 4, "listeners.web.protocol",
+         "UDP proxying is not supported yet"},
+        {"bad protocol", l + "protocol = \"tpc\"\n" + u + s, 4, "listeners.web.protocol",
+         "did you mean 'tcp'?"},
+        {"missing upstream", "\n[listeners.web]\nbind = \"127.0.0.1:8080\"\n" + u + s, 2,
+         "listeners.web.upstream", "missing required key 'upstream'"},
+        {"unknown upstream with hint",
+         "[listeners.web]\nbind = \"127.0.0.1:8080\"\n\nupstream = \"ap\"\n" + u + s, 4,
+         "listeners.web.upstream", "no upstream named 'ap'; did you mean 'app'?"},
+        {"unknown upstream, no hint",
+         "[listeners.web]\nbind = \"127.0.0.1:8080\"\nupstream = \"db\"\n", 3,
+         "listeners.web.upstream", "no upstream named 'db': define it in [upstreams.db]"},
+        {"missing bind", "[listeners.web]\n\nupstream = \"app\"\n" + u + s, 1, "listeners.web.bind",
+         "missing required key 'bind'"},
+        {"empty bind", "[listeners.web]\nbind = []\nupstream = \"app\"\n" + u + s, 2,
+         "listeners.web.bind", "at least one address"},
+        {"bad bind address",
+         "[listeners.web]\nbind = [\"127.0.0.1:1\", \"host:1\"]\nupstream = \"app\"\n" + u + s, 2,
+         "listeners.web.bind[1]", "invalid address"},
+        {"listener above runtime cap",
+         "[runtime]\nmax_connections = 10\n" + l + "max_connections = 11\n" + u + s, 6,
+         "listeners.web.max_connections", "must not exceed runtime.max_connections (10)"},
+        {"per-ip wrong type", l + "max_connections_per_ip = -1\n" + u + s, 4,
+         "listeners.web.max_connections_per_ip", "between 0 and 10000000"},
+        {"duplicate bind",
+         m + "[listeners.other]\nbind = [\"127.0.0.1:1\", \"127.0.0.1:8080\"]\nupstream = "
+             "\"app\"\n",
+         8, "listeners.other.bind", "'127.0.0.1:8080' is already bound by listener 'web'"},
+        {"wildcard overlap", "[listeners.all]\nbind = \"0.0.0.0:8080\"\nupstream = \"app\"\n" + m,
+         5, "listeners.web.bind", "already bound by listener 'all' ('0.0.0.0:8080')"},
+        {"clash with admin", "[admin]\nlisten = \"127.0.0.1:8080\"\n" + m, 4, "listeners.web.bind",
+         "already bound by [admin]"},
+        {"bad admin address", "[admin]\nlisten = \"nowhere\"\n" + m, 2, "admin.listen",
+         "invalid address"},
+        {"bad listener name",
+         "[listeners.Web]\nbind = \"127.0.0.1:1\"\nupstream = \"app\"\n" + u + s, 1,
+         "listeners.Web", "invalid name 'Web'"},
+        {"no listeners", u + s, 1, "listeners", "at least one [listeners.<name>]"},
+        // upstreams
+        {"bad upstream name", l + "[upstreams.App]\n" + s, 4, "upstreams.App",
+         "invalid name 'App'"},
+        {"bad balance", l + u + "balance = \"leastconn\"\n" + s, 5, "upstreams.app.balance",
+         "did you mean 'least_conn'?"},
+        {"zero connect_timeout", l + u + "connect_timeout = \"off\"\n" + s, 5,
+         "upstreams.app.connect_timeout", "must be greater than 0"},
+        {"bare idle_timeout", l + u + "idle_timeout = \"15\"\n" + s, 5,
+         "upstreams.app.idle_timeout", "invalid duration '15'"},
+        {"retries too many", l + u + "retries = 17\n" + s, 5, "upstreams.app.retries",
+         "between 0 and 16"},
+        {"half_close wrong type", l + u + "half_close = \"yes\"\n" + s, 5,
+         "upstreams.app.half_close", "expected a boolean, got a string"},
+        {"no servers", l + u + "balance = \"first\"\n", 4, "upstreams.app.servers",
+         "at least one server is required"},
+        {"empty inline servers", l + u + "servers = []\n", 5, "upstreams.app.servers",
+         "at least one server is required"},
+        {"servers is a table", l + "[upstreams.app.servers]\naddress = \"127.0.0.1:1\"\n", 4,
+         "upstreams.app.servers", "expected an array of tables, got a table"},
+        {"server without address", l + u + "[[upstreams.app.servers]]\nweight = 2\n", 5,
+         "upstreams.app.servers[0].address", "missing required key 'address'"},
+        {"server host name", l + u + "[[upstreams.app.servers]]\naddress = \"db:5432\"\n", 6,
+         "upstreams.app.servers[0].address", "invalid address"},
+        {"weight zero", m + "weight = 0\n", 7, "upstreams.app.servers[0].weight",
+         "between 1 and 1000"},
+        {"weight too big", m + "weight = 1001\n", 7, "upstreams.app.servers[0].weight",
+         "between 1 and 1000"},
+        {"only backups", m + "backup = true\n", 4, "upstreams.app.servers",
+         "at least one server must not be a backup"},
+        {"duplicate server", m + s, 8, "upstreams.app.servers[1].address",
+         "'127.0.0.1:9000' is already listed (servers[0])"},
+        {"zero eject_for", m + "[upstreams.app.passive]\neject_for = \"0s\"\n", 8,
+         "upstreams.app.passive.eject_for", "must be greater than 0"},
+        {"passive not a table", l + u + "passive = 3\n" + s, 5, "upstreams.app.passive",
+         "expected a table, got an integer"},
+        {"health timeout not below interval",
+         m + "[upstreams.app.health]\ninterval = \"1s\"\ntimeout = \"1s\"\n", 9,
+         "upstreams.app.health.timeout", "must be shorter than interval (1s)"},
+        {"health interval off", m + "[upstreams.app.health]\ninterval = \"off\"\n", 8,
+         "upstreams.app.health.interval", "must be greater than 0"},
+        {"rise zero", m + "[upstreams.app.health]\nrise = 0\n", 8, "upstreams.app.health.rise",
+         "between 1 and 100"},
+        {"fall too big", m + "[upstreams.app.health]\nfall = 101\n", 8, "upstreams.app.health.fall",
+         "between 1 and 100"},
+        {"send not a string", m + "[upstreams.app.health]\nsend = 1\n", 8,
+         "upstreams.app.health.send", "expected a string, got an integer"},
+        // runtime
+        {"buffer too small", "[runtime]\nbuffer_size = \"512B\"\n" + m, 2, "runtime.buffer_size",
+         "between 1KiB and 16MiB"},
+        {"buffer too big", "[runtime]\nbuffer_size = \"32MiB\"\n" + m, 2, "runtime.buffer_size",
+         "between 1KiB and 16MiB"},
+        {"memory below two buffers",
+         "[runtime]\nbuffer_size = \"1MiB\"\nmemory_limit = \"1MiB\"\n" + m, 3,
+         "runtime.memory_limit", "must be at least 2 x buffer_size (2MiB)"},
+        {"max_connections zero", "[runtime]\nmax_connections = 0\n" + m, 2,
+         "runtime.max_connections", "between 1 and 10000000"},
+        {"splice wrong type", "[runtime]\nsplice = 1\n" + m, 2, "runtime.splice",
+         "expected a boolean"},
+        {"bad log level", m + "[log]\nlevel = \"loud\"\n", 8, "log.level",
+         "expected one of trace, debug, info, warn, error, off"},
+    };
+    for (const Case& c : cases) {
+        INFO(c.what << "\n" << c.text);
+        const app::ConfigError error = proxy_error(c.text);
+        CHECK(error.file == "proxy.toml");
+        CHECK(error.line == c.line);
+        CHECK(error.key == c.key);
+        CHECK_THAT(error.what(), Contains("proxy.toml:" + std::to_string(c.line) + ":") &&
+                                     Contains(std::string(c.key) + ": ") && Contains(c.message));
+    }
+}
+
+TEST_CASE("proxy config edge cases that are valid", "[config][proxy_config]") {
+    const std::string m(kMinimal);
+    SECTION("an unused upstream is allowed") {
+        const auto config =
+            parse_proxy(m + "[upstreams.spare]\nservers = [{ address = \"127.0.0.1:9001\" }]\n");
+        CHECK(config.upstreams.size() == 2);
+    }
+    SECTION("expect without send waits for a banner") {
+        const auto config = parse_proxy(m + "[upstreams.app.health]\nexpect = \"SSH-\"\n");
+        REQUIRE(config.upstreams[0].health.has_value());
+        CHECK(config.upstreams[0].health->send.empty());
+        CHECK(config.upstreams[0].health->expect == "SSH-");
+    }
+    SECTION("an empty health table turns on active checks with the defaults") {
+        const auto config = parse_proxy(m + "[upstreams.app.health]\n");
+        CHECK(config.upstreams[0].health == app::ActiveHealthConfig{});
+    }
+    SECTION("memory_limit of exactly two buffers") {
+        const auto config =
+            parse_proxy("[runtime]\nbuffer_size = \"1MiB\"\nmemory_limit = \"2MiB\"\n" + m);
+        CHECK(config.runtime.memory_limit == 2u << 20);
+    }
+    SECTION("the same address in different upstreams, and port 0 twice") {
+        CHECK_NOTHROW(parse_proxy(m +
+                                  "[upstreams.b]\nservers = [{ address = \"127.0.0.1:9000\" }]\n"
+                                  "[listeners.x]\nbind = \"127.0.0.1:0\"\nupstream = \"b\"\n"
+                                  "[listeners.y]\nbind = \"127.0.0.1:0\"\nupstream = \"b\"\n"));
+    }
+    SECTION("a unix listener path twice is an error") {
+        const auto error = proxy_error(
+            "[listeners.x]\nbind = \"unix:/tmp/p.sock\"\nupstream = \"app\"\n"
+            "[listeners.y]\nbind = \"unix:/tmp/p.sock\"\nupstream = \"app\"\n" +
+            m.substr(m.find("[upstreams")));
+        CHECK(error.key == "listeners.y.bind");
+        CHECK_THAT(error.what(), Contains("already bound by listener 'x'"));
+    }
+}
