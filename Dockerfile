@@ -1,4 +1,5 @@
-# mio-echo on Debian 12. Build: docker build -t mio-echo .
+# mio-echo (and mio-proxy) on Debian 12. Build: docker build -t mio-echo .
+# mio-proxy: docker run --rm --entrypoint mio-proxy mio-echo -c /etc/mio-proxy/mio-proxy.toml
 # Run:   docker run --rm -p 7007:7007 -p 7007:7007/udp -p 9901:9901 mio-echo
 # The shipped config binds loopback only; inside the container the command line below
 # re-binds the listeners and the admin endpoint on all interfaces.
@@ -9,13 +10,14 @@ RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends \
 WORKDIR /src
 COPY . .
 RUN cmake --preset release -DLIBPOLL_BUILD_TESTS=OFF -DLIBPOLL_BUILD_BENCH=OFF \
-    && cmake --build --preset release -j --target mio-echo
+    && cmake --build --preset release -j --target mio-echo mio-proxy
 
 FROM debian:bookworm-slim
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends libspdlog1.10 libfmt9 libtomlplusplus3 \
     && rm -rf /var/lib/apt/lists/*
-COPY --from=build /src/build/release/apps/mio-echo /usr/local/bin/mio-echo
+COPY --from=build /src/build/release/apps/mio-echo /src/build/release/apps/mio-proxy /usr/local/bin/
 COPY config/mio-echo.toml /etc/mio-echo/mio-echo.toml
+COPY config/mio-proxy.toml /etc/mio-proxy/mio-proxy.toml
 USER nobody
 EXPOSE 7007/tcp 7007/udp 9901/tcp
 # SIGTERM drains gracefully; keep runtime.drain_timeout below `docker stop -t`.

@@ -7,7 +7,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -180,7 +179,6 @@ EchoProcess::EchoProcess(std::string_view config, Options options) {
         FAIL("posix_spawn " << argv_text.front() << ": " << std::strerror(rc));
     }
     pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));  // -1: fall back to EOF
-    notify_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     reader_ = std::thread([this, fd = err_pipe[0]] { reader_loop(fd); });
     if (!options.wait_ready) return;
     if (!wait_for_line("mio-echo ready", kWait)) {
@@ -198,7 +196,6 @@ EchoProcess::~EchoProcess() {
     }
     if (reader_.joinable()) reader_.join();  // the pipe is at EOF: only mio-echo held it
     if (pidfd_ >= 0) ::close(pidfd_);
-    if (notify_fd_ >= 0) ::close(notify_fd_);
     // Shown by `ctest --output-on-failure` only when the test fails.
     std::cerr << "---- mio-echo stderr (pid " << pid_ << ") ----\n" << stderr_ << "---- end ----\n";
 }
@@ -217,10 +214,6 @@ void EchoProcess::reader_loop(int fd) {
             stderr_closed_ = true;
         } else {
             stderr_.append(buf.data(), static_cast<std::size_t>(n));
-        }
-        if (notify_fd_ >= 0) {
-            const std::uint64_t one = 1;
-            (void)!::write(notify_fd_, &one, sizeof one);
         }
         changed_.notify_all();
         if (n <= 0) break;
@@ -340,6 +333,16 @@ long EchoProcess::cpu_ticks() const {
     for (std::string f; in >> f;) fields.push_back(f);
     REQUIRE(fields.size() > 12);
     return std::stol(fields[11]) + std::stol(fields[12]);
+}
+
+int EchoProcess::open_fds() const {
+    int n = 0;
+    for (const auto& entry :
+         std::filesystem::directory_iterator("/proc/" + std::to_string(pid_) + "/fd")) {
+        (void)entry;
+        ++n;
+    }
+    return n;
 }
 
 // ---- run -----------------------------------------------------------------------------------

@@ -110,14 +110,12 @@ public:
     [[nodiscard]] std::optional<std::string> wait_for_line(std::string_view needle,
                                                            milliseconds timeout = kWait,
                                                            std::size_t from = 0) const;
-    /// An eventfd that becomes readable whenever a new stderr line arrives (read it to reset);
-    /// lets a test poll(2) a socket and mio-echo's log at the same time.
-    [[nodiscard]] int stderr_notify_fd() const noexcept { return notify_fd_; }
-
     /// VmRSS from /proc/<pid>/status, in KiB.
     [[nodiscard]] long rss_kib() const;
     /// utime + stime from /proc/<pid>/stat, in clock ticks.
     [[nodiscard]] long cpu_ticks() const;
+    /// How many descriptors the process has open (entries of /proc/<pid>/fd).
+    [[nodiscard]] int open_fds() const;
 
 private:
     void reader_loop(int fd);
@@ -126,7 +124,6 @@ private:
     TempDir dir_;
     pid_t pid_ = -1;
     int pidfd_ = -1;
-    int notify_fd_ = -1;
     std::optional<int> exit_code_;
     mutable std::mutex mutex_;
     mutable std::condition_variable changed_;
