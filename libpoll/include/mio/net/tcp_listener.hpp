@@ -6,7 +6,7 @@
 #include <system_error>
 #include <utility>
 
-#include <mio/detail/io_source.hpp>
+#include <mio/detail/io_source_owner.hpp>
 #include <mio/error.hpp>
 #include <mio/interest.hpp>
 #include <mio/net/socket_addr.hpp>
@@ -28,7 +28,7 @@ class TcpSocket;
 /// Destroying a registered listener removes it from its Poll and closes the socket.
 /// Thread safety: const members may be called from several threads at once (they are single
 /// system calls); registration calls need exclusive access.
-class TcpListener {
+class TcpListener : public detail::IoSourceOwner {
 public:
     /// Creates a non-blocking, close-on-exec socket, sets SO_REUSEADDR, binds it to `addr` and
     /// listens with a backlog of 1024. Port 0 lets the kernel choose; read it with local_addr().
@@ -60,37 +60,9 @@ public:
     /// Errors: the OS error of getsockopt itself.
     [[nodiscard]] Result<std::optional<std::error_code>> take_error() const;
 
-    /// The socket's descriptor, still owned by this listener. Doing I/O on it directly bypasses
-    /// the edge re-arming (use try_io instead).
-    [[nodiscard]] int as_raw_fd() const noexcept { return io_.fd(); }
-    /// Gives up the descriptor, deregistering it from a poll(2)-emulated Poll first.
-    [[nodiscard]] UniqueFd into_fd() && noexcept { return io_.release(); }
-
-    /// Runs `f(fd)`, which returns a Result, on the socket; a WouldBlock result re-arms the
-    /// registration like libpoll's own calls do. Use it for system calls libpoll does not wrap.
-    template <class F>
-    auto try_io(F&& f) const {
-        return io_.do_io(std::forward<F>(f));
-    }
-
-    /// Source concept; call Registry::register_source and friends rather than these.
-    [[nodiscard]] Result<void> register_with(const Registry& registry, Token token,
-                                             Interest interest) {
-        return io_.register_with(registry, token, interest);
-    }
-    [[nodiscard]] Result<void> reregister_with(const Registry& registry, Token token,
-                                               Interest interest) {
-        return io_.reregister_with(registry, token, interest);
-    }
-    [[nodiscard]] Result<void> deregister_from(const Registry& registry) {
-        return io_.deregister_from(registry);
-    }
-
 private:
     friend class TcpSocket;
-    explicit TcpListener(UniqueFd fd) noexcept : io_(std::move(fd)) {}
-
-    detail::IoSource io_;
+    explicit TcpListener(UniqueFd fd) noexcept : IoSourceOwner(std::move(fd)) {}
 };
 
 }  // namespace mio::net

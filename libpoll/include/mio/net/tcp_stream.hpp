@@ -10,7 +10,7 @@
 #include <system_error>
 #include <utility>
 
-#include <mio/detail/io_source.hpp>
+#include <mio/detail/io_source_owner.hpp>
 #include <mio/error.hpp>
 #include <mio/interest.hpp>
 #include <mio/io_slice.hpp>
@@ -39,7 +39,7 @@ class TcpSocket;
 /// Thread safety: the I/O and option members are const and may be called from several threads
 /// at once (like mio's `&TcpStream` impls); interleaving of concurrent writes is unspecified.
 /// Registration calls need exclusive access.
-class TcpStream {
+class TcpStream : public detail::IoSourceOwner {
 public:
     /// Starts a non-blocking connect to `addr` and returns at once, usually before the handshake
     /// is done. To learn the outcome (mio's protocol): register with at least
@@ -99,38 +99,10 @@ public:
     /// std::nullopt if none. Errors: the OS error of getsockopt itself.
     [[nodiscard]] Result<std::optional<std::error_code>> take_error() const;
 
-    /// The descriptor, still owned by this stream. I/O on it directly bypasses the re-arming
-    /// (use try_io).
-    [[nodiscard]] int as_raw_fd() const noexcept { return io_.fd(); }
-    /// Gives up the descriptor, deregistering it from a poll(2)-emulated Poll first.
-    [[nodiscard]] UniqueFd into_fd() && noexcept { return io_.release(); }
-
-    /// Runs `f(fd)`, which returns a Result, on the socket; a WouldBlock result re-arms the
-    /// registration. For system calls libpoll does not wrap (e.g. sendfile).
-    template <class F>
-    auto try_io(F&& f) const {
-        return io_.do_io(std::forward<F>(f));
-    }
-
-    /// Source concept; call Registry::register_source and friends rather than these.
-    [[nodiscard]] Result<void> register_with(const Registry& registry, Token token,
-                                             Interest interest) {
-        return io_.register_with(registry, token, interest);
-    }
-    [[nodiscard]] Result<void> reregister_with(const Registry& registry, Token token,
-                                               Interest interest) {
-        return io_.reregister_with(registry, token, interest);
-    }
-    [[nodiscard]] Result<void> deregister_from(const Registry& registry) {
-        return io_.deregister_from(registry);
-    }
-
 private:
     friend class TcpListener;
     friend class TcpSocket;
-    explicit TcpStream(UniqueFd fd) noexcept : io_(std::move(fd)) {}
-
-    detail::IoSource io_;
+    explicit TcpStream(UniqueFd fd) noexcept : IoSourceOwner(std::move(fd)) {}
 };
 
 }  // namespace mio::net

@@ -10,7 +10,7 @@
 #include <system_error>
 #include <utility>
 
-#include <mio/detail/io_source.hpp>
+#include <mio/detail/io_source_owner.hpp>
 #include <mio/error.hpp>
 #include <mio/interest.hpp>
 #include <mio/net/socket_addr.hpp>
@@ -32,7 +32,7 @@ namespace mio::net {
 ///
 /// Thread safety: const members may be called from several threads at once; each datagram is
 /// sent or received whole. Registration calls need exclusive access.
-class UdpSocket {
+class UdpSocket : public detail::IoSourceOwner {
 public:
     /// Creates a non-blocking, close-on-exec socket bound to `addr` (no SO_REUSEADDR).
     /// Errors: errc::address_in_use, errc::address_not_available and other OS errors.
@@ -115,34 +115,8 @@ public:
     /// Reads and clears SO_ERROR; std::nullopt if none. Errors: the OS error of getsockopt.
     [[nodiscard]] Result<std::optional<std::error_code>> take_error() const;
 
-    /// The descriptor, still owned by this socket (use try_io for I/O on it).
-    [[nodiscard]] int as_raw_fd() const noexcept { return io_.fd(); }
-    /// Gives up the descriptor, deregistering it from a poll(2)-emulated Poll first.
-    [[nodiscard]] UniqueFd into_fd() && noexcept { return io_.release(); }
-
-    /// Runs `f(fd)`, which returns a Result; a WouldBlock result re-arms the registration.
-    template <class F>
-    auto try_io(F&& f) const {
-        return io_.do_io(std::forward<F>(f));
-    }
-
-    /// Source concept; call Registry::register_source and friends rather than these.
-    [[nodiscard]] Result<void> register_with(const Registry& registry, Token token,
-                                             Interest interest) {
-        return io_.register_with(registry, token, interest);
-    }
-    [[nodiscard]] Result<void> reregister_with(const Registry& registry, Token token,
-                                               Interest interest) {
-        return io_.reregister_with(registry, token, interest);
-    }
-    [[nodiscard]] Result<void> deregister_from(const Registry& registry) {
-        return io_.deregister_from(registry);
-    }
-
 private:
-    explicit UdpSocket(UniqueFd fd) noexcept : io_(std::move(fd)) {}
-
-    detail::IoSource io_;
+    explicit UdpSocket(UniqueFd fd) noexcept : IoSourceOwner(std::move(fd)) {}
 };
 
 }  // namespace mio::net

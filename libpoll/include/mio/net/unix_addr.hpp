@@ -26,7 +26,7 @@ namespace mio::net {
 /// for its terminating NUL. Nothing is ever truncated: a name that does not fit is an error.
 /// Comparable and hashable. Thread safety: a plain value.
 class UnixAddr {
-  public:
+public:
     enum class Kind : std::uint8_t { unnamed, pathname, abstract };
 
     /// An unnamed address.
@@ -80,7 +80,7 @@ class UnixAddr {
     /// Equal if of the same kind with the same bytes (a path and an abstract name never match).
     friend bool operator==(const UnixAddr&, const UnixAddr&) = default;
 
-  private:
+private:
     UnixAddr(Kind kind, std::string_view bytes) : kind_(kind), bytes_(bytes) {}
 
     Kind kind_ = Kind::unnamed;

@@ -8,7 +8,7 @@
 #include <system_error>
 #include <utility>
 
-#include <mio/detail/io_source.hpp>
+#include <mio/detail/io_source_owner.hpp>
 #include <mio/error.hpp>
 #include <mio/interest.hpp>
 #include <mio/net/shutdown.hpp>
@@ -29,8 +29,8 @@ namespace net {
 ///
 /// Thread safety: the I/O calls are const and may run concurrently; registration calls must
 /// not race with each other.
-class UnixDatagram {
-  public:
+class UnixDatagram : public detail::IoSourceOwner {
+public:
     /// A socket bound to the file `path`.
     /// Errors: those of UnixAddr::from_pathname (Errc::path_too_long, invalid_argument);
     /// errc::address_in_use if `path` exists; other OS bind errors.
@@ -93,35 +93,8 @@ class UnixDatagram {
     /// Reads and clears the pending socket error (SO_ERROR): std::nullopt if none.
     [[nodiscard]] Result<std::optional<std::error_code>> take_error() const;
 
-    /// The descriptor, still owned by this socket.
-    [[nodiscard]] int as_raw_fd() const noexcept { return io_.fd(); }
-    /// Gives up the descriptor (deregistering from a poll(2) backend's table first).
-    [[nodiscard]] UniqueFd into_fd() && noexcept { return io_.release(); }
-
-    /// Source concept: use Registry::register_source and friends instead.
-    [[nodiscard]] Result<void> register_with(const Registry& registry, Token token,
-                                             Interest interest) {
-        return io_.register_with(registry, token, interest);
-    }
-    [[nodiscard]] Result<void> reregister_with(const Registry& registry, Token token,
-                                               Interest interest) {
-        return io_.reregister_with(registry, token, interest);
-    }
-    [[nodiscard]] Result<void> deregister_from(const Registry& registry) {
-        return io_.deregister_from(registry);
-    }
-
-    /// Runs `f(fd)` (which returns a Result) and re-arms the registration if it failed with
-    /// WouldBlock.
-    template <class F>
-    auto try_io(F&& f) const {
-        return io_.do_io(std::forward<F>(f));
-    }
-
-  private:
-    explicit UnixDatagram(UniqueFd fd) noexcept : io_(std::move(fd)) {}
-
-    mio::detail::IoSource io_;
+private:
+    explicit UnixDatagram(UniqueFd fd) noexcept : IoSourceOwner(std::move(fd)) {}
 };
 
 }  // namespace net

@@ -6,7 +6,7 @@
 #include <system_error>
 #include <utility>
 
-#include <mio/detail/io_source.hpp>
+#include <mio/detail/io_source_owner.hpp>
 #include <mio/error.hpp>
 #include <mio/interest.hpp>
 #include <mio/net/unix_addr.hpp>
@@ -26,8 +26,8 @@ namespace net {
 ///
 /// Thread safety: accept() and the queries are const and may run concurrently; registration
 /// calls must not race with each other.
-class UnixListener {
-  public:
+class UnixListener : public detail::IoSourceOwner {
+public:
     /// Creates a socket bound to the file `path` and listening (backlog SOMAXCONN).
     /// Errors: those of UnixAddr::from_pathname (Errc::path_too_long, invalid_argument);
     /// errc::address_in_use if `path` exists; EACCES, ENOENT for the directory.
@@ -57,35 +57,8 @@ class UnixListener {
     /// Reads and clears the pending socket error (SO_ERROR): std::nullopt if none.
     [[nodiscard]] Result<std::optional<std::error_code>> take_error() const;
 
-    /// The descriptor, still owned by this listener.
-    [[nodiscard]] int as_raw_fd() const noexcept { return io_.fd(); }
-    /// Gives up the descriptor (deregistering from a poll(2) backend's table first).
-    [[nodiscard]] UniqueFd into_fd() && noexcept { return io_.release(); }
-
-    /// Source concept: use Registry::register_source and friends instead.
-    [[nodiscard]] Result<void> register_with(const Registry& registry, Token token,
-                                             Interest interest) {
-        return io_.register_with(registry, token, interest);
-    }
-    [[nodiscard]] Result<void> reregister_with(const Registry& registry, Token token,
-                                               Interest interest) {
-        return io_.reregister_with(registry, token, interest);
-    }
-    [[nodiscard]] Result<void> deregister_from(const Registry& registry) {
-        return io_.deregister_from(registry);
-    }
-
-    /// Runs `f(fd)` (which returns a Result) and re-arms the registration if it failed with
-    /// WouldBlock.
-    template <class F>
-    auto try_io(F&& f) const {
-        return io_.do_io(std::forward<F>(f));
-    }
-
-  private:
-    explicit UnixListener(UniqueFd fd) noexcept : io_(std::move(fd)) {}
-
-    mio::detail::IoSource io_;
+private:
+    explicit UnixListener(UniqueFd fd) noexcept : IoSourceOwner(std::move(fd)) {}
 };
 
 }  // namespace net

@@ -8,7 +8,7 @@
 #include <system_error>
 #include <utility>
 
-#include <mio/detail/io_source.hpp>
+#include <mio/detail/io_source_owner.hpp>
 #include <mio/error.hpp>
 #include <mio/interest.hpp>
 #include <mio/io_slice.hpp>
@@ -30,8 +30,8 @@ class UnixListener;
 ///
 /// Thread safety: the I/O calls are const and may run concurrently from several threads (as
 /// with `&UnixStream` in Rust); registration calls must not race with each other.
-class UnixStream {
-  public:
+class UnixStream : public detail::IoSourceOwner {
+public:
     /// Starts connecting to the socket bound at `path`. The connection may still be in
     /// progress: register for writable and wait for the event (then check take_error()).
     /// Errors: those of UnixAddr::from_pathname (Errc::path_too_long, invalid_argument);
@@ -82,36 +82,9 @@ class UnixStream {
     /// Reads and clears the pending socket error (SO_ERROR): std::nullopt if none.
     [[nodiscard]] Result<std::optional<std::error_code>> take_error() const;
 
-    /// The descriptor, still owned by this stream. Do I/O on it through try_io().
-    [[nodiscard]] int as_raw_fd() const noexcept { return io_.fd(); }
-    /// Gives up the descriptor (deregistering from a poll(2) backend's table first).
-    [[nodiscard]] UniqueFd into_fd() && noexcept { return io_.release(); }
-
-    /// Source concept: use Registry::register_source and friends instead.
-    [[nodiscard]] Result<void> register_with(const Registry& registry, Token token,
-                                             Interest interest) {
-        return io_.register_with(registry, token, interest);
-    }
-    [[nodiscard]] Result<void> reregister_with(const Registry& registry, Token token,
-                                               Interest interest) {
-        return io_.reregister_with(registry, token, interest);
-    }
-    [[nodiscard]] Result<void> deregister_from(const Registry& registry) {
-        return io_.deregister_from(registry);
-    }
-
-    /// Runs `f(fd)` (which returns a Result) and re-arms the registration if it failed with
-    /// WouldBlock: the way to do custom I/O on the raw descriptor without losing events.
-    template <class F>
-    auto try_io(F&& f) const {
-        return io_.do_io(std::forward<F>(f));
-    }
-
-  private:
+private:
     friend class UnixListener;
-    explicit UnixStream(UniqueFd fd) noexcept : io_(std::move(fd)) {}
-
-    mio::detail::IoSource io_;
+    explicit UnixStream(UniqueFd fd) noexcept : IoSourceOwner(std::move(fd)) {}
 };
 
 }  // namespace net

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <utility>
 
-#include <mio/detail/io_source.hpp>
+#include <mio/detail/io_source_owner.hpp>
 #include <mio/error.hpp>
 #include <mio/interest.hpp>
 #include <mio/io_slice.hpp>
@@ -24,8 +24,8 @@ namespace posix {
 ///
 /// Thread safety: the writes are const and may run concurrently; registration calls must not
 /// race with each other.
-class Sender {
-  public:
+class Sender : public detail::IoSourceOwner {
+public:
     /// Adopts the write end of a pipe or FIFO, e.g. a child process's stdin. Its flags are
     /// not changed: call set_nonblocking(true) before using it with a Poll.
     /// Errors (`fd` is closed): errc::invalid_argument if `fd` is not a pipe or FIFO;
@@ -50,36 +50,9 @@ class Sender {
     /// of it, e.g. a child's copy). Errors: the OS error.
     [[nodiscard]] Result<void> set_nonblocking(bool nonblocking) const;
 
-    /// The descriptor, still owned by this Sender.
-    [[nodiscard]] int as_raw_fd() const noexcept { return io_.fd(); }
-    /// Gives up the descriptor (deregistering from a poll(2) backend's table first).
-    [[nodiscard]] UniqueFd into_fd() && noexcept { return io_.release(); }
-
-    /// Source concept: use Registry::register_source and friends instead.
-    [[nodiscard]] Result<void> register_with(const Registry& registry, Token token,
-                                             Interest interest) {
-        return io_.register_with(registry, token, interest);
-    }
-    [[nodiscard]] Result<void> reregister_with(const Registry& registry, Token token,
-                                               Interest interest) {
-        return io_.reregister_with(registry, token, interest);
-    }
-    [[nodiscard]] Result<void> deregister_from(const Registry& registry) {
-        return io_.deregister_from(registry);
-    }
-
-    /// Runs `f(fd)` (which returns a Result) and re-arms the registration if it failed with
-    /// WouldBlock.
-    template <class F>
-    auto try_io(F&& f) const {
-        return io_.do_io(std::forward<F>(f));
-    }
-
-  private:
+private:
     friend Result<std::pair<Sender, class Receiver>> pipe();
-    explicit Sender(UniqueFd fd) noexcept : io_(std::move(fd)) {}
-
-    mio::detail::IoSource io_;
+    explicit Sender(UniqueFd fd) noexcept : IoSourceOwner(std::move(fd)) {}
 };
 
 /// The read end of a pipe (mio's `unix::pipe::Receiver`). Register it for readable; a read
@@ -87,8 +60,8 @@ class Sender {
 ///
 /// Thread safety: the reads are const and may run concurrently; registration calls must not
 /// race with each other.
-class Receiver {
-  public:
+class Receiver : public detail::IoSourceOwner {
+public:
     /// Adopts the read end of a pipe or FIFO, e.g. a child process's stdout or stderr. Its
     /// flags are not changed: call set_nonblocking(true) before using it with a Poll.
     /// Errors (`fd` is closed): errc::invalid_argument if `fd` is not a pipe or FIFO;
@@ -109,36 +82,9 @@ class Receiver {
     /// Sets or clears O_NONBLOCK on the pipe's open file description. Errors: the OS error.
     [[nodiscard]] Result<void> set_nonblocking(bool nonblocking) const;
 
-    /// The descriptor, still owned by this Receiver.
-    [[nodiscard]] int as_raw_fd() const noexcept { return io_.fd(); }
-    /// Gives up the descriptor (deregistering from a poll(2) backend's table first).
-    [[nodiscard]] UniqueFd into_fd() && noexcept { return io_.release(); }
-
-    /// Source concept: use Registry::register_source and friends instead.
-    [[nodiscard]] Result<void> register_with(const Registry& registry, Token token,
-                                             Interest interest) {
-        return io_.register_with(registry, token, interest);
-    }
-    [[nodiscard]] Result<void> reregister_with(const Registry& registry, Token token,
-                                               Interest interest) {
-        return io_.reregister_with(registry, token, interest);
-    }
-    [[nodiscard]] Result<void> deregister_from(const Registry& registry) {
-        return io_.deregister_from(registry);
-    }
-
-    /// Runs `f(fd)` (which returns a Result) and re-arms the registration if it failed with
-    /// WouldBlock.
-    template <class F>
-    auto try_io(F&& f) const {
-        return io_.do_io(std::forward<F>(f));
-    }
-
-  private:
+private:
     friend Result<std::pair<Sender, Receiver>> pipe();
-    explicit Receiver(UniqueFd fd) noexcept : io_(std::move(fd)) {}
-
-    mio::detail::IoSource io_;
+    explicit Receiver(UniqueFd fd) noexcept : IoSourceOwner(std::move(fd)) {}
 };
 
 /// Creates a pipe whose two ends are non-blocking and close-on-exec (pipe2), returned in
