@@ -7,6 +7,8 @@ set -euo pipefail
 packages=(
   build-essential cmake clang-format
   libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev catch2
+  # Real clients for the end-to-end tests (tests/e2e): socat, ncat, nc, curl, prlimit.
+  socat ncat netcat-openbsd curl procps util-linux
   # Real peers for mio-proxy's end-to-end tests (tests/e2e/proxy_*) and scripts/bench-proxy.sh.
   # Debian may start the packaged services; the tests never use them: they start their own
   # instances on free ports with temporary configs and directories.

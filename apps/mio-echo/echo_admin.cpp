@@ -2,22 +2,16 @@
 #include <spdlog/spdlog.h>
 
 #include "echo_server.hpp"
-#include "runtime/log_format.hpp"
 
 namespace app {
-
-std::string json_quote(std::string_view text) {
-    spdlog::memory_buf_t out;
-    append_json_string(out, text);
-    return std::string(out.data(), out.size());
-}
 
 void EchoServer::open_admin() {
     if (!config_.admin.listen) return;
     const Endpoint& endpoint = *config_.admin.listen;
     if (endpoint.is_unix()) {
-        throw std::runtime_error("admin.listen: a Unix socket admin endpoint is not supported yet; "
-                                 "use host:port");
+        throw std::runtime_error(
+            "admin.listen: a Unix socket admin endpoint is not supported yet; "
+            "use host:port");
     }
     auto admin = AdminServer::bind(endpoint.inet());
     if (!admin) {
@@ -26,7 +20,7 @@ void EchoServer::open_admin() {
     }
     admin->set_metrics([this] { return metrics_.render(); });
     admin->set_connections([this] { return render_connections(); });
-    admin->set_draining(draining_);
+    admin->set_draining(lifecycle_.draining());
     if (admin->conn_token_count() > kSocketBase - kAdminConnBase) {
         throw std::runtime_error("admin endpoint: too many connection tokens");
     }
@@ -52,11 +46,11 @@ std::string EchoServer::render_connections() {
             conn.stream);
         const auto idle_ms = static_cast<std::uint64_t>(now_tick_ - conn.last_active) *
                              static_cast<std::uint64_t>(IdleWheel::kTick.count());
-        out += fmt::format("{}{{\"id\":{},\"listener\":{},\"peer\":{},\"idle_ms\":{},"
-                           "\"buffered\":{},\"peer_closed\":{}}}",
-                           first ? "" : ",", key.index(), json_quote(state.config.name),
-                           json_quote(peer), idle_ms, conn.buf.readable_bytes(),
-                           conn.peer_closed ? "true" : "false");
+        out += fmt::format(
+            "{}{{\"id\":{},\"listener\":{},\"peer\":{},\"idle_ms\":{},"
+            "\"buffered\":{},\"peer_closed\":{}}}",
+            first ? "" : ",", key.index(), json_quote(state.config.name), json_quote(peer), idle_ms,
+            conn.buf.readable_bytes(), conn.peer_closed ? "true" : "false");
         first = false;
     });
     return out + "]\n";

@@ -24,7 +24,7 @@ void EchoServer::serve_datagrams(std::uint32_t index) {
     ListenerState& state = listeners_[socket.listener];
     if (socket.has_pending && !flush_pending(socket, state)) return;
     for (int n = 0; n < kDatagramBudget; ++n) {
-        if (draining_ || !socket.socket) return;
+        if (lifecycle_.draining() || !socket.socket) return;
         // One byte more than the cap, to tell an oversized datagram from one that fits.
         const std::span<std::byte> buf(datagram_buf_.data(), state.config.max_datagram + 1);
         std::size_t len = 0;
@@ -112,10 +112,10 @@ std::span<const std::byte> EchoServer::build_reply(ListenerState& state,
             break;
         }
         case EchoMode::info:
-            reply_text_ = fmt::format(
-                "{{\"peer\":{},\"listener\":{},\"protocol\":\"{}\",\"bytes\":{}}}\n",
-                json_quote(peer_text(peer)), json_quote(state.config.name),
-                to_string(state.config.protocol), request.size());
+            reply_text_ =
+                fmt::format("{{\"peer\":{},\"listener\":{},\"protocol\":\"{}\",\"bytes\":{}}}\n",
+                            json_quote(peer_text(peer)), json_quote(state.config.name),
+                            to_string(state.config.protocol), request.size());
             break;
     }
     return std::as_bytes(std::span(reply_text_));
@@ -141,8 +141,10 @@ mio::Result<std::size_t> EchoServer::send_reply(BoundSocket& socket,
 bool EchoServer::flush_pending(BoundSocket& socket, ListenerState& state) {
     auto sent = send_reply(socket, socket.pending, socket.pending_to);
     if (!sent && mio::is_would_block(sent.error())) return false;
-    if (sent) state.metrics->bytes_out += *sent;
-    else state.metrics->add_error(ErrorKind::write);
+    if (sent)
+        state.metrics->bytes_out += *sent;
+    else
+        state.metrics->add_error(ErrorKind::write);
     socket.has_pending = false;
     socket.pending.clear();
     return true;

@@ -43,12 +43,14 @@ void EchoServer::apply(EchoConfig next) {
         state.config = *wanted;
         state.pool = &pool_for(wanted->buffer_size);
         for (auto& socket : sockets_) {
-            if (socket.listener == i && socket.limiter) socket.limiter->set_rate(wanted->rate_limit_pps);
+            if (socket.listener == i && socket.limiter)
+                socket.limiter->set_rate(wanted->rate_limit_pps);
         }
     }
     for (const auto& l : next.listeners) {
         bool known = false;
-        for (const auto& state : listeners_) known = known || state.config.name == l.name;
+        for (const auto& state : listeners_)
+            known = known || state.config.name == l.name;
         if (!known) to_open.push_back(&l);
     }
     const bool admin_changed = !(next.admin == config_.admin);

@@ -13,12 +13,6 @@
 namespace app {
 namespace {
 
-template <class T>
-T unwrap(mio::Result<T> r, std::string_view what) {
-    if (!r) throw std::runtime_error(fmt::format("{}: {}", what, r.error().message()));
-    if constexpr (!std::is_void_v<T>) return std::move(*r);
-}
-
 mio::Result<ListenSocket> bind_socket(const Endpoint& endpoint, EchoProtocol protocol) {
     auto wrap = [](auto r) -> mio::Result<ListenSocket> {
         if (!r) return mio::fail(r.error());
@@ -42,19 +36,22 @@ mio::Result<ListenSocket> bind_socket(const Endpoint& endpoint, EchoProtocol pro
 EchoServer::EchoServer(EchoConfig config, ReloadFn<EchoConfig> reload)
     : config_(std::move(config)),
       reload_(std::move(reload)),
-      poll_(unwrap(mio::Poll::create(), "creating the poll")),
-      signals_(unwrap(SignalSource::install(), "installing signal handlers")),
+      poll_(unwrap_or_throw(mio::Poll::create(), "creating the poll")),
+      signals_(unwrap_or_throw(SignalSource::install(), "installing signal handlers")),
       idle_(Clock::now()) {
-    unwrap(poll_.registry().register_source(signals_, kSignalToken, mio::Interest::readable),
-           "registering the signal pipe");
+    unwrap_or_throw(
+        poll_.registry().register_source(signals_, kSignalToken, mio::Interest::readable),
+        "registering the signal pipe");
     conns_.reserve(config_.runtime.max_connections);
     datagram_buf_.resize(64 * 1024);  // > the largest UDP payload (65507), also the discard sink
-    for (const auto& listener : config_.listeners) open_listener(listener);
+    for (const auto& listener : config_.listeners)
+        open_listener(listener);
     open_admin();
 }
 
 EchoServer::~EchoServer() {
-    for (auto& socket : sockets_) close_socket(socket);
+    for (auto& socket : sockets_)
+        close_socket(socket);
 }
 
 BufferPool& EchoServer::pool_for(std::uint64_t buffer_size) {
@@ -88,8 +85,8 @@ void EchoServer::open_listener(const EchoListenerConfig& config) {
         b.endpoint = endpoint->to_string();
         if (endpoint->is_unix()) b.unix_path = endpoint->unix_path();
         if (is_datagram(config.protocol)) {
-            b.limiter = std::make_unique<RateLimiter>(config.rate_limit_pps,
-                                                      config.max_connections, config.idle_timeout);
+            b.limiter = std::make_unique<RateLimiter>(config.rate_limit_pps, config.max_connections,
+                                                      config.idle_timeout);
         }
         const mio::Token token{kSocketBase + sockets_.size() - 1};
         auto registered = std::visit(
@@ -98,7 +95,7 @@ void EchoServer::open_listener(const EchoListenerConfig& config) {
                     s, token, mio::Interest::readable | mio::Interest::writable);
             },
             *b.socket);
-        unwrap(std::move(registered), "registering " + b.endpoint);
+        unwrap_or_throw(std::move(registered), "registering " + b.endpoint);
         // The address actually bound (port 0 in the config: the kernel's choice), so that
         // scripts and tests can find the listener.
         const std::string actual = std::visit(
@@ -122,8 +119,8 @@ void EchoServer::close_socket(BoundSocket& socket) {
 int EchoServer::run() {
     spdlog::info("mio-echo ready ({} listeners, backend {})", listeners_.size(),
                  mio::backend_name());
-    while (!stop_now_) {
-        if (draining_ && open_total_ == 0) break;
+    while (!lifecycle_.stop_requested()) {
+        if (lifecycle_.draining() && open_total_ == 0) break;
         const auto timeout = poll_timeout(Clock::now());
         if (auto r = poll_.poll(events_, timeout); !r) {
             if (mio::is_interrupted(r.error())) continue;
@@ -135,7 +132,8 @@ int EchoServer::run() {
         // passed after start, each new connection was closed at the next wheel tick, and
         // activity never pushed an expiry back.
         now_tick_ = idle_.tick_of(Clock::now());
-        for (const mio::Event& event : events_) dispatch(event);
+        for (const mio::Event& event : events_)
+            dispatch(event);
         run_ready();
         fire_timers(Clock::now());
     }
@@ -147,7 +145,12 @@ int EchoServer::run() {
 void EchoServer::dispatch(const mio::Event& event) {
     const std::size_t token = event.token().value;
     if (event.token() == kSignalToken) {
-        on_signals();
+        lifecycle_.on_signals(signals_, {[this](std::string_view why) { begin_drain(why); },
+                                         [this] {
+                                             reload_config(reload_, [this](EchoConfig next) {
+                                                 apply(std::move(next));
+                                             });
+                                         }});
     } else if (admin_ && admin_->owns(event.token())) {
         admin_->handle(event);
     } else if (token >= kConnBase) {
@@ -172,7 +175,8 @@ void EchoServer::run_ready() {
         if (conn == nullptr) continue;
         conn->queued = false;
         const Pump p = pump(*conn);
-        if (p == Pump::close) close_conn(key, "closed");
+        if (p == Pump::close)
+            close_conn(key, "closed");
         else if (p == Pump::more && !conn->queued) {
             conn->queued = true;
             ready_conns_.push_back(key);
@@ -185,75 +189,47 @@ void EchoServer::run_ready() {
         BoundSocket& socket = sockets_[index];
         socket.ready = false;
         if (!socket.socket) continue;
-        if (is_datagram(listeners_[socket.listener].config.protocol)) serve_datagrams(index);
-        else accept_all(index);
+        if (is_datagram(listeners_[socket.listener].config.protocol))
+            serve_datagrams(index);
+        else
+            accept_all(index);
     }
 }
 
 std::optional<std::chrono::nanoseconds> EchoServer::poll_timeout(Clock::time_point now) const {
     if (!ready_conns_.empty() || !ready_sockets_.empty()) return std::chrono::nanoseconds(0);
-    std::optional<Clock::time_point> next = idle_.next_deadline();
-    auto earliest = [&](std::optional<Clock::time_point> t) {
-        if (t && (!next || *t < *next)) next = t;
-    };
-    if (admin_) earliest(admin_->next_deadline());
-    if (draining_) earliest(drain_deadline_);
-    if (accept_retry_armed_) earliest(accept_retry_at_);
-    if (!next) return std::nullopt;
-    if (*next <= now) return std::chrono::nanoseconds(0);
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(*next - now);
+    DeadlineSet deadlines;
+    deadlines.consider(idle_.next_deadline());
+    if (admin_) deadlines.consider(admin_->next_deadline());
+    deadlines.consider(lifecycle_.drain_deadline());
+    if (accept_retry_armed_) deadlines.consider(accept_retry_at_);
+    return deadlines.timeout(now);
 }
 
 void EchoServer::fire_timers(Clock::time_point now) {
-    idle_.advance(now, [&](std::uint64_t key, std::uint32_t expiry) {
-        return check_idle(key, expiry);
-    });
+    idle_.advance(now,
+                  [&](std::uint64_t key, std::uint32_t expiry) { return check_idle(key, expiry); });
     if (admin_) admin_->tick(now);
     if (accept_retry_armed_ && now >= accept_retry_at_) {
         accept_retry_armed_ = false;
         resume_accepting();
     }
-    if (draining_ && now >= drain_deadline_ && open_total_ > 0) {
+    if (lifecycle_.draining() && now >= *lifecycle_.drain_deadline() && open_total_ > 0) {
         spdlog::warn("drain timeout: closing {} remaining connections", open_total_);
         std::vector<SlabKey> keys;
         conns_.for_each([&](SlabKey key, Conn&) { keys.push_back(key); });
-        for (SlabKey key : keys) close_conn(key, "drain timeout");
-    }
-}
-
-void EchoServer::on_signals() {
-    for (int signo : signals_.drain()) {
-        switch (signo) {
-            case SIGTERM:
-            case SIGINT:
-            case SIGQUIT:
-                if (draining_) {
-                    spdlog::warn("{} during drain: stopping now", signal_name(signo));
-                    stop_now_ = true;
-                } else {
-                    begin_drain(signal_name(signo));
-                }
-                break;
-            case SIGHUP:
-                reload();
-                break;
-            case SIGUSR1:
-                reopen_log_files();
-                spdlog::info("log files reopened");
-                break;
-            default:
-                break;
-        }
+        for (SlabKey key : keys)
+            close_conn(key, "drain timeout");
     }
 }
 
 void EchoServer::begin_drain(std::string_view why) {
-    draining_ = true;
-    drain_deadline_ = Clock::now() + config_.runtime.drain_timeout;
+    lifecycle_.start_drain(config_.runtime.drain_timeout);
     spdlog::info("{}: draining {} connections (at most {} ms)", why, open_total_,
                  config_.runtime.drain_timeout.count());
     if (admin_) admin_->set_draining(true);
-    for (auto& socket : sockets_) close_socket(socket);
+    for (auto& socket : sockets_)
+        close_socket(socket);
     // Every connection finishes what is in flight, then gets our FIN (see pump()).
     conns_.for_each([&](SlabKey key, Conn& conn) {
         if (!conn.queued) {
@@ -261,22 +237,6 @@ void EchoServer::begin_drain(std::string_view why) {
             ready_conns_.push_back(key);
         }
     });
-}
-
-void EchoServer::reload() {
-    std::string error;
-    auto next = reload_ ? reload_(&error) : std::nullopt;
-    if (!next) {
-        spdlog::error("reload failed, keeping the current configuration: {}",
-                      error.empty() ? "no reload source" : error);
-        return;
-    }
-    try {
-        apply(std::move(*next));
-        spdlog::info("configuration reloaded");
-    } catch (const std::exception& e) {
-        spdlog::error("reload partly applied: {}", e.what());
-    }
 }
 
 int serve_echo(EchoConfig config, const CliOptions&, ReloadFn<EchoConfig> reload) {

@@ -35,9 +35,10 @@
 #include "admin/http_server.hpp"
 #include "cli/daemon.hpp"
 #include "echo_config.hpp"
-#include "runtime/idle_wheel.hpp"
 #include "rate_limiter.hpp"
 #include "runtime/buffer_pool.hpp"
+#include "runtime/daemon_support.hpp"
+#include "runtime/idle_wheel.hpp"
 #include "runtime/metrics.hpp"
 #include "runtime/signals.hpp"
 #include "runtime/slab.hpp"
@@ -54,19 +55,18 @@ struct ListenerState {
     bool retired = false;    ///< removed by a reload: no sockets, connections finish
 };
 
-using ListenSocket =
-    std::variant<mio::net::TcpListener, mio::net::UnixListener, mio::net::UdpSocket,
-                 mio::net::UnixDatagram>;
+using ListenSocket = std::variant<mio::net::TcpListener, mio::net::UnixListener,
+                                  mio::net::UdpSocket, mio::net::UnixDatagram>;
 using StreamSocket = std::variant<mio::net::TcpStream, mio::net::UnixStream>;
 
 /// A bound socket: a stream listener or a datagram socket.
 struct BoundSocket {
     std::optional<ListenSocket> socket;  ///< empty once closed by a drain or a reload
     std::uint32_t listener;              ///< index into listeners_
-    std::string endpoint;     ///< as configured, for logs
-    std::string unix_path;    ///< to unlink on close ("" if not a Unix path)
-    bool accept_paused = false;  ///< out of descriptors or at a limit: retry later
-    bool ready = false;          ///< more to do without a new edge (in ready_sockets_)
+    std::string endpoint;                ///< as configured, for logs
+    std::string unix_path;               ///< to unlink on close ("" if not a Unix path)
+    bool accept_paused = false;          ///< out of descriptors or at a limit: retry later
+    bool ready = false;                  ///< more to do without a new edge (in ready_sockets_)
     // Datagram only: a reply that met WouldBlock waits here, and reading stops until it goes.
     std::vector<std::byte> pending;
     std::variant<mio::net::SocketAddr, mio::net::UnixAddr> pending_to;
@@ -81,11 +81,11 @@ struct Conn {
     std::uint32_t listener = 0;
     std::uint32_t last_active = 0;  ///< IdleWheel tick of the last I/O
     std::uint16_t chargen_pos = 0;
-    bool can_read = true;     ///< no WouldBlock on read since the last readable event
-    bool can_write = true;    ///< no WouldBlock on write since the last writable event
-    bool peer_closed = false; ///< read returned 0
-    bool write_shut = false;  ///< we sent our FIN
-    bool queued = false;      ///< in ready_conns_
+    bool can_read = true;      ///< no WouldBlock on read since the last readable event
+    bool can_write = true;     ///< no WouldBlock on write since the last writable event
+    bool peer_closed = false;  ///< read returned 0
+    bool write_shut = false;   ///< we sent our FIN
+    bool queued = false;       ///< in ready_conns_
 };
 
 class EchoServer {
@@ -116,10 +116,8 @@ private:
     void dispatch(const mio::Event& event);
     void run_ready();
     std::optional<std::chrono::nanoseconds> poll_timeout(Clock::time_point now) const;
-    void on_signals();
     void begin_drain(std::string_view why);
     void close_socket(BoundSocket& socket);
-    void reload();
     void apply(EchoConfig next);
     void fire_timers(Clock::time_point now);
 
@@ -150,8 +148,7 @@ private:
                 const DatagramPeer& peer);
     mio::Result<std::size_t> send_reply(BoundSocket& socket, std::span<const std::byte> reply,
                                         const DatagramPeer& peer);
-    std::span<const std::byte> build_reply(ListenerState& state,
-                                           std::span<const std::byte> request,
+    std::span<const std::byte> build_reply(ListenerState& state, std::span<const std::byte> request,
                                            const DatagramPeer& peer);
     std::uint32_t chargen_seed_ = 0x2545f491;
     std::string reply_text_;
@@ -177,16 +174,11 @@ private:
     std::optional<AdminServer> admin_;
     std::vector<std::byte> datagram_buf_;
     std::uint64_t open_total_ = 0;  ///< open stream connections, all listeners
-    std::uint32_t now_tick_ = 0;  ///< IdleWheel tick of the current loop turn
-    bool draining_ = false;
-    bool stop_now_ = false;
-    Clock::time_point drain_deadline_{};
+    std::uint32_t now_tick_ = 0;    ///< IdleWheel tick of the current loop turn
+    Lifecycle lifecycle_;
     Clock::time_point accept_retry_at_{};
     bool accept_retry_armed_ = false;
 };
-
-/// `text` as a JSON string literal, quotes included.
-[[nodiscard]] std::string json_quote(std::string_view text);
 
 /// The `serve` callback of mio-echo's DaemonSpec: sets up logging from the config, runs an
 /// EchoServer, returns its exit code (1 if start-up fails, with the reason logged).

@@ -36,17 +36,6 @@ const std::array<std::byte, kPatternLen>& chargen_pattern() {
     return pattern;
 }
 
-bool out_of_descriptors(const std::error_code& ec) {
-    return ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system ||
-           ec == std::errc::no_buffer_space || ec == std::errc::not_enough_memory;
-}
-
-// Errors that concern only the connection being accepted: skip it and go on.
-bool transient_accept_error(const std::error_code& ec) {
-    return ec == std::errc::connection_aborted || ec == std::errc::interrupted ||
-           ec == std::errc::protocol_error || ec == std::errc::operation_not_permitted;
-}
-
 }  // namespace
 
 mio::Result<std::size_t> EchoServer::read_into(Conn& conn, std::span<std::byte> buf) {
@@ -58,7 +47,7 @@ mio::Result<std::size_t> EchoServer::write_from(Conn& conn, std::span<const std:
 }
 
 bool EchoServer::admit(ListenerState& state) {
-    return !state.retired && !draining_ && state.open < state.config.max_connections &&
+    return !state.retired && !lifecycle_.draining() && state.open < state.config.max_connections &&
            open_total_ < config_.runtime.max_connections;
 }
 
@@ -81,9 +70,9 @@ void EchoServer::accept_all(std::uint32_t index) {
         if (!accepted) {
             const std::error_code ec = accepted.error();
             if (mio::is_would_block(ec)) return;
-            if (transient_accept_error(ec)) continue;
+            if (is_transient_accept_error(ec)) continue;
             state.metrics->add_error(ErrorKind::accept);
-            if (out_of_descriptors(ec)) {
+            if (is_out_of_descriptors(ec)) {
                 // Leave the connection in the backlog and serve the existing ones; accepting
                 // resumes when a connection closes, or after a short pause.
                 spdlog::warn("listener '{}' {}: {}; pausing accepts", state.config.name,
@@ -219,7 +208,7 @@ EchoServer::Pump EchoServer::pump_echo(Conn& conn, ListenerState& state) {
         if (progress) conn.last_active = now_tick_;
         // Half-close mirrored: the client's FIN becomes ours once everything is echoed.
         if (conn.peer_closed && conn.buf.empty()) return Pump::close;
-        if (draining_ && !conn.can_read && conn.buf.empty()) {
+        if (lifecycle_.draining() && !conn.can_read && conn.buf.empty()) {
             // Nothing in flight: say goodbye, then wait for the client's FIN.
             (void)std::visit([](auto& s) { return s.shutdown(mio::net::Shutdown::write); },
                              conn.stream);
@@ -252,7 +241,7 @@ EchoServer::Pump EchoServer::discard_input(Conn& conn, ListenerState& state) {
 
 EchoServer::Pump EchoServer::pump_discard(Conn& conn, ListenerState& state) {
     const Pump p = discard_input(conn, state);
-    if (draining_ && p == Pump::idle && !conn.write_shut) {
+    if (lifecycle_.draining() && p == Pump::idle && !conn.write_shut) {
         (void)std::visit([](auto& s) { return s.shutdown(mio::net::Shutdown::write); },
                          conn.stream);
         conn.write_shut = true;
@@ -262,7 +251,7 @@ EchoServer::Pump EchoServer::pump_discard(Conn& conn, ListenerState& state) {
 
 EchoServer::Pump EchoServer::pump_chargen(Conn& conn, ListenerState& state) {
     if (const Pump p = discard_input(conn, state); p == Pump::close) return p;
-    if (draining_) return pump_discard(conn, state);
+    if (lifecycle_.draining()) return pump_discard(conn, state);
     const auto& pattern = chargen_pattern();
     for (int round = 0; round < kRounds && conn.can_write; ++round) {
         // Up to one pattern length per write, starting where the last write stopped.

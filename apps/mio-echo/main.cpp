@@ -9,7 +9,8 @@ int main(int argc, char** argv) {
     app::DaemonSpec<app::EchoConfig> spec;
     spec.name = "mio-echo";
     spec.version = std::string(mio::version());
-    spec.description = "mio-echo: echo, discard, chargen and info service over TCP, UDP and Unix sockets";
+    spec.description =
+        "mio-echo: echo, discard, chargen and info service over TCP, UDP and Unix sockets";
     spec.default_config_path = "/etc/mio-echo/mio-echo.toml";
     spec.config_env_var = "MIO_ECHO_CONFIG";
     spec.parse = app::parse_echo_config;

@@ -28,7 +28,8 @@ bool RateLimiter::allow(const std::string& source, Clock::time_point now) {
 }
 
 void RateLimiter::forget_idle(Clock::time_point now) {
-    std::erase_if(buckets_, [&](const auto& entry) { return now - entry.second.last >= forget_after_; });
+    std::erase_if(buckets_,
+                  [&](const auto& entry) { return now - entry.second.last >= forget_after_; });
 }
 
 }  // namespace app

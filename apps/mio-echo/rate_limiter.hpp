@@ -17,7 +17,8 @@ class RateLimiter {
 public:
     using Clock = std::chrono::steady_clock;
 
-    RateLimiter(std::uint32_t rate, std::size_t max_sources, std::chrono::milliseconds forget_after);
+    RateLimiter(std::uint32_t rate, std::size_t max_sources,
+                std::chrono::milliseconds forget_after);
 
     /// True if a datagram from `source` may be answered now (and takes one token).
     [[nodiscard]] bool allow(const std::string& source, Clock::time_point now);

@@ -48,8 +48,7 @@ public:
 private:
     /// Fills pool_ with the eligible primaries, or if there are none the eligible backups.
     void collect_pool(const Candidates& candidates);
-    [[nodiscard]] std::uint64_t active(const Candidates& candidates,
-                                       std::size_t i) const noexcept;
+    [[nodiscard]] std::uint64_t active(const Candidates& candidates, std::size_t i) const noexcept;
     /// One step of nginx's smooth weighted round robin over `among` (not empty).
     std::size_t smooth_round_robin(const std::vector<std::size_t>& among);
     std::size_t least_conn(const Candidates& candidates);

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include "proxy_server.hpp"
-#include "runtime/log_format.hpp"
 
 namespace app {
 namespace {
@@ -14,12 +13,6 @@ std::string labels(const Upstream& u, const ServerRuntime& s) {
 }
 
 }  // namespace
-
-std::string proxy_json_quote(std::string_view text) {
-    spdlog::memory_buf_t out;
-    append_json_string(out, text);
-    return std::string(out.data(), out.size());
-}
 
 void ProxyServer::open_admin() {
     if (!config_.admin.listen) return;
@@ -38,7 +31,7 @@ void ProxyServer::open_admin() {
     admin->add_route("GET", "/upstreams", [this](const http::Request&) {
         return http::Response::json(200, render_upstreams());
     });
-    admin->set_draining(draining_);
+    admin->set_draining(lifecycle_.draining());
     if (auto r = admin->register_with(poll_.registry(), kAdminToken, mio::Token{kAdminConnBase});
         !r) {
         throw std::runtime_error("admin endpoint: " + r.error().message());
@@ -81,7 +74,8 @@ std::string ProxyServer::render_metrics() {
         for (const Upstream& u : upstreams_) {
             if (u.retired) continue;
             for (const ServerRuntime& s : u.servers()) {
-                out += fmt::format("mio_proxy_{}{{{}}} {}\n", f.name, labels(u, s), f.value(s, now));
+                out +=
+                    fmt::format("mio_proxy_{}{{{}}} {}\n", f.name, labels(u, s), f.value(s, now));
             }
         }
     }
@@ -95,7 +89,7 @@ std::string ProxyServer::render_upstreams() {
     for (const Upstream& u : upstreams_) {
         if (u.retired) continue;
         out += fmt::format("{}{{\"name\":{},\"balance\":\"{}\",\"servers\":[",
-                           first_upstream ? "" : ",", proxy_json_quote(u.config().name),
+                           first_upstream ? "" : ",", json_quote(u.config().name),
                            to_string(u.config().balance));
         first_upstream = false;
         bool first = true;
@@ -109,7 +103,7 @@ std::string ProxyServer::render_upstreams() {
                 "{}{{\"address\":{},\"weight\":{},\"backup\":{},\"healthy\":{},\"ejected\":{},"
                 "\"ejected_for_ms\":{},\"eligible\":{},\"active\":{},\"connections_total\":{},"
                 "\"bytes_sent\":{},\"bytes_received\":{},\"connect_errors\":{},\"ejections\":{}}}",
-                first ? "" : ",", proxy_json_quote(s.label), s.config.weight,
+                first ? "" : ",", json_quote(s.label), s.config.weight,
                 s.config.backup ? "true" : "false", s.health.up() ? "true" : "false",
                 s.health.ejected(now) ? "true" : "false", ejected_ms,
                 s.health.eligible(now) ? "true" : "false", s.active, s.connections_total,
@@ -137,9 +131,8 @@ std::string ProxyServer::render_connections() {
         out += fmt::format(
             "{}{{\"id\":{},\"listener\":{},\"client\":{},\"upstream\":{},\"server\":{},"
             "\"state\":\"{}\"}}",
-            first ? "" : ",", key.index(), proxy_json_quote(listeners_[t.listener].config.name),
-            proxy_json_quote(peer), proxy_json_quote(upstreams_[t.upstream].config().name),
-            proxy_json_quote(server),
+            first ? "" : ",", key.index(), json_quote(listeners_[t.listener].config.name),
+            json_quote(peer), json_quote(upstreams_[t.upstream].config().name), json_quote(server),
             t.state == Tunnel::State::open ? "open" : "connecting");
         first = false;
     });

@@ -22,8 +22,8 @@ enum class Balance { round_robin, least_conn, p2c, random, hash, first };
 [[nodiscard]] std::string_view to_string(Balance balance) noexcept;
 
 struct ProxyRuntimeConfig {
-    std::uint32_t max_connections = 20000;  ///< client connections, all listeners (1..10^7)
-    std::uint64_t buffer_size = 16 * 1024;  ///< per direction per connection (1KiB..16MiB)
+    std::uint32_t max_connections = 20000;      ///< client connections, all listeners (1..10^7)
+    std::uint64_t buffer_size = 16 * 1024;      ///< per direction per connection (1KiB..16MiB)
     std::uint64_t memory_limit = 512ull << 20;  ///< buffer pool budget; reaching it pauses accepts
     std::chrono::milliseconds drain_timeout{25000};
     bool splice = false;  ///< Linux splice(2) zero-copy relay
@@ -38,9 +38,9 @@ struct ProxyAdminConfig {
 
 struct ProxyListenerConfig {
     std::string name;
-    std::vector<Endpoint> bind;           ///< host:port or unix:/path, at least one
-    std::string upstream;                 ///< name of an [upstreams.<name>]
-    std::uint32_t max_connections = 10000;   ///< <= runtime.max_connections (default: min)
+    std::vector<Endpoint> bind;                ///< host:port or unix:/path, at least one
+    std::string upstream;                      ///< name of an [upstreams.<name>]
+    std::uint32_t max_connections = 10000;     ///< <= runtime.max_connections (default: min)
     std::uint32_t max_connections_per_ip = 0;  ///< 0 = unlimited
     bool tcp_nodelay = true;
     bool reuseport = false;
@@ -49,10 +49,10 @@ struct ProxyListenerConfig {
 };
 
 struct ServerConfig {
-    Endpoint address;                 ///< host:port or unix:/path
-    std::uint32_t weight = 1;         ///< 1..1000
+    Endpoint address;                   ///< host:port or unix:/path
+    std::uint32_t weight = 1;           ///< 1..1000
     std::uint32_t max_connections = 0;  ///< 0 = unlimited
-    bool backup = false;              ///< used only when no primary server is eligible
+    bool backup = false;                ///< used only when no primary server is eligible
 
     friend bool operator==(const ServerConfig&, const ServerConfig&) = default;
 };

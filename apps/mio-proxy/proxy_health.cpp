@@ -51,9 +51,9 @@ void ProxyServer::start_check(std::uint32_t index) {
     check.stream = std::move(*stream);
     auto registered = std::visit(
         [&](auto& s) {
-            return poll_.registry().register_source(s, mio::Token{kCheckBase + index},
-                                                    mio::Interest::readable |
-                                                        mio::Interest::writable);
+            return poll_.registry().register_source(
+                s, mio::Token{kCheckBase + index},
+                mio::Interest::readable | mio::Interest::writable);
         },
         *check.stream);
     if (!registered) return finish_check(index, false, registered.error().message());
@@ -119,9 +119,9 @@ void ProxyServer::finish_check(std::uint32_t index, bool ok, std::string_view wh
                          server.label, why);
         }
     }
-    if (upstream.retired || draining_) return;
-    check.timer = timers_.schedule(Clock::now() + upstream.config().health->interval,
-                                   kServerSide | index);
+    if (upstream.retired || lifecycle_.draining()) return;
+    check.timer =
+        timers_.schedule(Clock::now() + upstream.config().health->interval, kServerSide | index);
 }
 
 void ProxyServer::on_check_timer(std::uint32_t index) {

@@ -1,4 +1,4 @@
-// SIGHUP: re-read and validate the file; on error keep everything as it is. A valid file is
+// SIGHUP (see reload_config in runtime/daemon_support.hpp): a valid new configuration is
 // applied without cutting connections: changed upstreams are rebuilt (tunnels already open
 // keep the server they have), changed listeners are re-bound, removed ones stop accepting.
 #include <algorithm>
@@ -9,22 +9,6 @@
 #include "runtime/logging.hpp"
 
 namespace app {
-
-void ProxyServer::reload() {
-    std::string error;
-    auto next = reload_ ? reload_(&error) : std::nullopt;
-    if (!next) {
-        spdlog::error("reload failed, keeping the current configuration: {}",
-                      error.empty() ? "no reload source" : error);
-        return;
-    }
-    try {
-        apply(std::move(*next));
-        spdlog::info("configuration reloaded");
-    } catch (const std::exception& e) {
-        spdlog::error("reload partly applied: {}", e.what());
-    }
-}
 
 void ProxyServer::apply(ProxyConfig next) {
     if (!(next.log == config_.log)) setup_logging(next.log.level, next.log.format, next.log.target);
@@ -65,7 +49,8 @@ void ProxyServer::apply(ProxyConfig next) {
     }
     for (const auto& c : next.listeners) {
         bool known = false;
-        for (const auto& l : listeners_) known = known || (!l.retired && l.config.name == c.name);
+        for (const auto& l : listeners_)
+            known = known || (!l.retired && l.config.name == c.name);
         if (!known && std::find(to_open.begin(), to_open.end(), &c) == to_open.end()) {
             to_open.push_back(&c);
         }
@@ -85,7 +70,8 @@ void ProxyServer::apply(ProxyConfig next) {
         const Upstream& upstream = upstreams_[u];
         if (upstream.retired || !upstream.config().health) continue;
         bool has_checks = false;
-        for (const HealthCheck& c : checks_) has_checks = has_checks || c.upstream == u;
+        for (const HealthCheck& c : checks_)
+            has_checks = has_checks || c.upstream == u;
         if (has_checks) continue;
         for (std::uint32_t s = 0; s < upstream.servers().size(); ++s) {
             HealthCheck& check = checks_.emplace_back();

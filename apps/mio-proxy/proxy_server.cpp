@@ -14,12 +14,6 @@
 namespace app {
 namespace {
 
-template <class T>
-T unwrap(mio::Result<T> r, std::string_view what) {
-    if (!r) throw std::runtime_error(fmt::format("{}: {}", what, r.error().message()));
-    if constexpr (!std::is_void_v<T>) return std::move(*r);
-}
-
 mio::Result<ProxyListenSocket> bind_listener(const Endpoint& endpoint, bool reuseport) {
     if (endpoint.is_unix()) {
         auto l = mio::net::UnixListener::bind_addr(endpoint.unix_addr());
@@ -43,11 +37,12 @@ mio::Result<ProxyListenSocket> bind_listener(const Endpoint& endpoint, bool reus
 ProxyServer::ProxyServer(ProxyConfig config, ReloadFn<ProxyConfig> reload)
     : config_(std::move(config)),
       reload_(std::move(reload)),
-      poll_(unwrap(mio::Poll::create(), "creating the poll")),
-      signals_(unwrap(SignalSource::install(), "installing signal handlers")),
+      poll_(unwrap_or_throw(mio::Poll::create(), "creating the poll")),
+      signals_(unwrap_or_throw(SignalSource::install(), "installing signal handlers")),
       idle_(Clock::now()) {
-    unwrap(poll_.registry().register_source(signals_, kSignalToken, mio::Interest::readable),
-           "registering the signal pipe");
+    unwrap_or_throw(
+        poll_.registry().register_source(signals_, kSignalToken, mio::Interest::readable),
+        "registering the signal pipe");
     // The memory budget is a number of buffers; each tunnel holds at most two, and only
     // while data is in flight.
     const std::size_t buffers =
@@ -56,14 +51,17 @@ ProxyServer::ProxyServer(ProxyConfig config, ReloadFn<ProxyConfig> reload)
     tunnels_.reserve(config_.runtime.max_connections);
     timers_.reserve(config_.runtime.max_connections);
     std::uint64_t seed = 0x9e3779b97f4a7c15ull;
-    for (const auto& u : config_.upstreams) upstreams_.emplace_back(u, seed++);
-    for (const auto& l : config_.listeners) open_listener(l);
+    for (const auto& u : config_.upstreams)
+        upstreams_.emplace_back(u, seed++);
+    for (const auto& l : config_.listeners)
+        open_listener(l);
     setup_checks();
     open_admin();
 }
 
 ProxyServer::~ProxyServer() {
-    for (auto& socket : sockets_) close_socket(socket);
+    for (auto& socket : sockets_)
+        close_socket(socket);
 }
 
 std::uint32_t ProxyServer::upstream_index(const std::string& name) const {
@@ -95,11 +93,13 @@ void ProxyServer::open_listener(const ProxyListenerConfig& config) {
         s.endpoint = endpoint->to_string();
         if (endpoint->is_unix()) s.unix_path = endpoint->unix_path();
         const mio::Token token{kSocketBase + sockets_.size() - 1};
-        unwrap(std::visit([&](auto& l) {
-                   return poll_.registry().register_source(l, token, mio::Interest::readable);
-               },
-                          *s.socket),
-               "registering " + s.endpoint);
+        unwrap_or_throw(std::visit(
+                            [&](auto& l) {
+                                return poll_.registry().register_source(l, token,
+                                                                        mio::Interest::readable);
+                            },
+                            *s.socket),
+                        "registering " + s.endpoint);
         const std::string actual = std::visit(
             [&](auto& l) {
                 auto a = l.local_addr();
@@ -121,15 +121,16 @@ void ProxyServer::close_socket(ProxySocket& socket) {
 int ProxyServer::run() {
     spdlog::info("mio-proxy ready ({} listeners, {} upstreams, backend {}{})", listeners_.size(),
                  upstreams_.size(), mio::backend_name(), config_.runtime.splice ? ", splice" : "");
-    while (!stop_now_) {
-        if (draining_ && open_total_ == 0) break;
+    while (!lifecycle_.stop_requested()) {
+        if (lifecycle_.draining() && open_total_ == 0) break;
         if (auto r = poll_.poll(events_, poll_timeout(Clock::now())); !r) {
             if (mio::is_interrupted(r.error())) continue;
             spdlog::critical("poll failed: {}", r.error().message());
             return 1;
         }
         now_tick_ = idle_.tick_of(Clock::now());
-        for (const mio::Event& event : events_) dispatch(event);
+        for (const mio::Event& event : events_)
+            dispatch(event);
         run_ready();
         fire_timers(Clock::now());
     }
@@ -141,7 +142,12 @@ int ProxyServer::run() {
 void ProxyServer::dispatch(const mio::Event& event) {
     const std::size_t token = event.token().value;
     if (event.token() == kSignalToken) {
-        on_signals();
+        lifecycle_.on_signals(signals_, {[this](std::string_view why) { begin_drain(why); },
+                                         [this] {
+                                             reload_config(reload_, [this](ProxyConfig next) {
+                                                 apply(std::move(next));
+                                             });
+                                         }});
     } else if (admin_ && admin_->owns(event.token())) {
         admin_->handle(event);
     } else if (token >= (std::size_t{1} << 32)) {
@@ -174,17 +180,13 @@ void ProxyServer::run_ready() {
 
 std::optional<std::chrono::nanoseconds> ProxyServer::poll_timeout(Clock::time_point now) {
     if (!ready_.empty() || !ready_sockets_.empty()) return std::chrono::nanoseconds(0);
-    std::optional<Clock::time_point> next = idle_.next_deadline();
-    auto earliest = [&](std::optional<Clock::time_point> t) {
-        if (t && (!next || *t < *next)) next = t;
-    };
-    if (auto t = timers_.next_timeout(now)) earliest(now + *t);
-    if (admin_) earliest(admin_->next_deadline());
-    if (draining_) earliest(drain_deadline_);
-    earliest(accept_retry_at_);
-    if (!next) return std::nullopt;
-    if (*next <= now) return std::chrono::nanoseconds(0);
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(*next - now);
+    DeadlineSet deadlines;
+    deadlines.consider(idle_.next_deadline());
+    if (auto t = timers_.next_timeout(now)) deadlines.consider(now + *t);
+    if (admin_) deadlines.consider(admin_->next_deadline());
+    deadlines.consider(lifecycle_.drain_deadline());
+    deadlines.consider(accept_retry_at_);
+    return deadlines.timeout(now);
 }
 
 void ProxyServer::fire_timers(Clock::time_point now) {
@@ -195,55 +197,29 @@ void ProxyServer::fire_timers(Clock::time_point now) {
             on_tunnel_timer(SlabKey{data});
         }
     });
-    idle_.advance(now, [&](std::uint64_t key, std::uint32_t expiry) {
-        return check_idle(key, expiry);
-    });
+    idle_.advance(now,
+                  [&](std::uint64_t key, std::uint32_t expiry) { return check_idle(key, expiry); });
     if (admin_) admin_->tick(now);
     if (accept_retry_at_ && now >= *accept_retry_at_) {
         accept_retry_at_.reset();
         resume_accepting();
     }
-    if (draining_ && now >= drain_deadline_ && open_total_ > 0) {
+    if (lifecycle_.draining() && now >= *lifecycle_.drain_deadline() && open_total_ > 0) {
         spdlog::warn("drain timeout: closing {} remaining connections", open_total_);
         std::vector<SlabKey> keys;
         tunnels_.for_each([&](SlabKey key, Tunnel&) { keys.push_back(key); });
-        for (SlabKey key : keys) close_tunnel(key, "drain timeout");
-    }
-}
-
-void ProxyServer::on_signals() {
-    for (int signo : signals_.drain()) {
-        switch (signo) {
-            case SIGTERM:
-            case SIGINT:
-            case SIGQUIT:
-                if (draining_) {
-                    spdlog::warn("{} during drain: stopping now", signal_name(signo));
-                    stop_now_ = true;
-                } else {
-                    begin_drain(signal_name(signo));
-                }
-                break;
-            case SIGHUP:
-                reload();
-                break;
-            case SIGUSR1:
-                reopen_log_files();
-                spdlog::info("log files reopened");
-                break;
-            default:
-                break;
-        }
+        for (SlabKey key : keys)
+            close_tunnel(key, "drain timeout");
     }
 }
 
 void ProxyServer::begin_drain(std::string_view why) {
-    draining_ = true;
-    drain_deadline_ = Clock::now() + config_.runtime.drain_timeout;
+    lifecycle_.start_drain(config_.runtime.drain_timeout);
     spdlog::info("{}: draining {} connections (at most {} ms)", why, open_total_,
                  config_.runtime.drain_timeout.count());
     if (admin_) admin_->set_draining(true);
-    for (auto& socket : sockets_) close_socket(socket);
+    for (auto& socket : sockets_)
+        close_socket(socket);
 }
 
 void ProxyServer::resume_accepting() {

@@ -13,7 +13,7 @@
 // Files: proxy_server.cpp (setup, loop, signals, drain, timers), proxy_tunnel.cpp (accept,
 // connect with retries, relay, half-close and reset), proxy_splice.cpp (splice(2) relay),
 // proxy_health.cpp (active checks), proxy_admin.cpp (/metrics, /upstreams, /connections),
-// proxy_reload.cpp (SIGHUP).
+// proxy_reload.cpp (SIGHUP: apply).
 
 #include <array>
 #include <chrono>
@@ -38,6 +38,7 @@
 #include "cli/daemon.hpp"
 #include "proxy_config.hpp"
 #include "runtime/buffer_pool.hpp"
+#include "runtime/daemon_support.hpp"
 #include "runtime/idle_wheel.hpp"
 #include "runtime/metrics.hpp"
 #include "runtime/signals.hpp"
@@ -88,8 +89,8 @@ struct Tunnel {
     enum class State : std::uint8_t { connecting, open };
     Side client;
     Side server;
-    IoBuffer up;    ///< client -> server
-    IoBuffer down;  ///< server -> client
+    IoBuffer up;                                       ///< client -> server
+    IoBuffer down;                                     ///< server -> client
     std::unique_ptr<std::array<SplicePipe, 2>> pipes;  ///< with [runtime] splice: up, down
     std::uint32_t listener = 0;
     std::uint32_t upstream = 0;
@@ -97,7 +98,7 @@ struct Tunnel {
     State state = State::connecting;
     std::uint8_t attempts = 0;
     std::array<std::uint16_t, 17> tried{};  ///< servers tried (retries <= 16)
-    std::optional<TimerId> timer;  ///< connect timeout, then fin timeout
+    std::optional<TimerId> timer;           ///< connect timeout, then fin timeout
     std::uint32_t last_active = 0;
     std::uint64_t client_key = 0;  ///< hash of the client IP (balance = hash)
     std::string client_ip;         ///< for max_connections_per_ip ("" for Unix clients)
@@ -146,7 +147,6 @@ private:
     void run_ready();
     std::optional<std::chrono::nanoseconds> poll_timeout(Clock::time_point now);
     void fire_timers(Clock::time_point now);
-    void on_signals();
     void begin_drain(std::string_view why);
     void close_socket(ProxySocket& socket);
     void resume_accepting();
@@ -186,7 +186,6 @@ private:
     std::string render_connections();
 
     // proxy_reload.cpp
-    void reload();
     void apply(ProxyConfig next);
 
     ProxyConfig config_;
@@ -211,16 +210,11 @@ private:
     std::optional<AdminServer> admin_;
     std::uint64_t open_total_ = 0;
     std::uint32_t now_tick_ = 0;
-    bool draining_ = false;
-    bool stop_now_ = false;
-    Clock::time_point drain_deadline_{};
+    Lifecycle lifecycle_;
     std::optional<Clock::time_point> accept_retry_at_;
 };
 
 /// The `serve` callback of mio-proxy's DaemonSpec.
 int serve_proxy(ProxyConfig config, const CliOptions& options, ReloadFn<ProxyConfig> reload);
-
-/// `text` as a JSON string literal, quotes included.
-[[nodiscard]] std::string proxy_json_quote(std::string_view text);
 
 }  // namespace app

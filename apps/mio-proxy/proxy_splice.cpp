@@ -45,16 +45,17 @@ ProxyServer::Flow ProxyServer::relay_splice(Tunnel& t, Side& from, Side& to, Spl
         if (pipe.bytes > 0 && to.can_write && !to.shut) {
             auto n = std::visit(
                 [&](auto& s) {
-                    return s.try_io([&](int fd) {
-                        return splice_once(pipe.read_end.get(), fd, pipe.bytes);
-                    });
+                    return s.try_io(
+                        [&](int fd) { return splice_once(pipe.read_end.get(), fd, pipe.bytes); });
                 },
                 *to.stream);
             if (n) {
                 pipe.bytes -= *n;
                 progress = *n > 0;
-                if (upward) server.bytes_to_server += *n;
-                else metrics.bytes_out += *n;
+                if (upward)
+                    server.bytes_to_server += *n;
+                else
+                    metrics.bytes_out += *n;
             } else if (mio::is_would_block(n.error())) {
                 to.can_write = false;  // the pipe has data, so the socket is full
             } else {
@@ -72,8 +73,10 @@ ProxyServer::Flow ProxyServer::relay_splice(Tunnel& t, Side& from, Side& to, Spl
             if (n && *n > 0) {
                 pipe.bytes += *n;
                 progress = true;
-                if (upward) metrics.bytes_in += *n;
-                else server.bytes_from_server += *n;
+                if (upward)
+                    metrics.bytes_in += *n;
+                else
+                    server.bytes_from_server += *n;
             } else if (n) {
                 from.eof = true;
                 progress = true;

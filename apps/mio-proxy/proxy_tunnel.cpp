@@ -14,16 +14,6 @@ constexpr int kAcceptBudget = 64;
 constexpr int kRounds = 8;
 constexpr auto kAcceptRetry = std::chrono::milliseconds(250);
 
-bool out_of_resources(const std::error_code& ec) {
-    return ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system ||
-           ec == std::errc::no_buffer_space || ec == std::errc::not_enough_memory;
-}
-
-bool transient_accept_error(const std::error_code& ec) {
-    return ec == std::errc::connection_aborted || ec == std::errc::interrupted ||
-           ec == std::errc::protocol_error || ec == std::errc::operation_not_permitted;
-}
-
 mio::Result<ProxyStream> connect_to(const Endpoint& endpoint) {
     if (endpoint.is_unix()) {
         auto s = mio::net::UnixStream::connect_addr(endpoint.unix_addr());
@@ -55,7 +45,8 @@ void arm_reset(Side& side) {
 }  // namespace
 
 bool ProxyServer::admit(ProxyListener& listener, const std::string& ip) {
-    if (listener.retired || draining_ || listener.open >= listener.config.max_connections ||
+    if (listener.retired || lifecycle_.draining() ||
+        listener.open >= listener.config.max_connections ||
         open_total_ >= config_.runtime.max_connections) {
         return false;
     }
@@ -90,12 +81,12 @@ void ProxyServer::accept_all(std::uint32_t index) {
         if (!accepted) {
             const std::error_code ec = accepted.error();
             if (mio::is_would_block(ec)) return;
-            if (transient_accept_error(ec)) continue;
+            if (is_transient_accept_error(ec)) continue;
             listener.metrics->add_error(ErrorKind::accept);
             spdlog::warn("listener '{}' {}: accept failed: {}{}", listener.config.name,
                          socket.endpoint, ec.message(),
-                         out_of_resources(ec) ? "; pausing accepts" : "");
-            if (out_of_resources(ec)) {
+                         is_out_of_descriptors(ec) ? "; pausing accepts" : "");
+            if (is_out_of_descriptors(ec)) {
                 socket.paused = true;
                 accept_retry_at_ = Clock::now() + kAcceptRetry;
             }
@@ -165,8 +156,8 @@ void ProxyServer::connect_next(SlabKey key, Tunnel& t) {
         if (!stream) {  // refused at once (e.g. a Unix socket path with no listener)
             ++server.connect_errors;
             server.health.on_connect_failure(now);
-            log_ctx(spdlog::level::warn, {listeners_[t.listener].config.name, key.index(),
-                                          server.label},
+            log_ctx(spdlog::level::warn,
+                    {listeners_[t.listener].config.name, key.index(), server.label},
                     "connect failed: {}", stream.error().message());
             continue;
         }
@@ -283,8 +274,7 @@ void ProxyServer::advance(SlabKey key, Tunnel& t) {
     if (up == Flow::more || down == Flow::more) queue(key, t);
 }
 
-ProxyServer::Flow ProxyServer::relay(Tunnel& t, Side& from, Side& to, IoBuffer& buf,
-                                     bool upward) {
+ProxyServer::Flow ProxyServer::relay(Tunnel& t, Side& from, Side& to, IoBuffer& buf, bool upward) {
     const bool connected = t.state == Tunnel::State::open;
     ServerRuntime* server =
         t.server_index ? &upstreams_[t.upstream].servers()[*t.server_index] : nullptr;
@@ -311,8 +301,8 @@ ProxyServer::Flow ProxyServer::relay(Tunnel& t, Side& from, Side& to, IoBuffer& 
             t.starved = !buf.ensure(*pool_);
             if (!t.starved && buf.writable_bytes() == 0) buf.compact();
             if (!t.starved && buf.writable_bytes() > 0) {
-                auto n = std::visit([&](auto& s) { return s.read(buf.writable_span()); },
-                                    *from.stream);
+                auto n =
+                    std::visit([&](auto& s) { return s.read(buf.writable_span()); }, *from.stream);
                 if (n && *n > 0) {
                     buf.commit(*n);
                     progress = true;

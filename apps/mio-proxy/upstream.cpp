@@ -7,8 +7,8 @@ namespace app {
 Upstream::Upstream(UpstreamConfig config, std::uint64_t seed)
     : config_(std::move(config)), balancer_(config_.balance, config_.servers, seed) {
     for (const ServerConfig& s : config_.servers) {
-        servers_.push_back(ServerRuntime{s, s.address.to_string(),
-                                         ServerHealth(config_.passive, config_.health)});
+        servers_.push_back(
+            ServerRuntime{s, s.address.to_string(), ServerHealth(config_.passive, config_.health)});
     }
     eligible_.resize(servers_.size());
     active_.resize(servers_.size());

@@ -66,10 +66,12 @@ TEST_CASE("admin endpoint answers health readiness metrics connections 404 and 4
         CHECK(conns.body.find("\"peer\":\"127.0.0.1:" + std::to_string(c.local_port()) + "\"") !=
               std::string::npos);
     }
-    SECTION("an unknown path is 404") { CHECK(curl(base + "/no/such/path").status == 404); }
+    SECTION("an unknown path is 404") {
+        CHECK(curl(base + "/no/such/path").status == 404);
+    }
     SECTION("a 20 KiB request header is 431") {
-        const CurlReply big = curl(base + "/healthz", "-H " + shell_quote("X-Big: " +
-                                                                          std::string(20 * 1024, 'a')));
+        const CurlReply big =
+            curl(base + "/healthz", "-H " + shell_quote("X-Big: " + std::string(20 * 1024, 'a')));
         INFO(big.err);
         CHECK(big.status == 431);
     }

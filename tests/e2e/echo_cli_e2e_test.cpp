@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <random>
 
 #include <mio/version.hpp>
 
@@ -41,6 +43,28 @@ struct BoundPort {
         fd = -1;
     }
 };
+
+// A TCP port that is free now, chosen below the ephemeral range (so that no connect(2) of a
+// test running in parallel can take it in the meantime); not a fixed port: random, probed.
+std::uint16_t free_port_below_ephemeral() {
+    unsigned low = 32768;
+    std::ifstream("/proc/sys/net/ipv4/ip_local_port_range") >> low;
+    REQUIRE(low > 2048);
+    std::random_device random;
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        const auto port = static_cast<std::uint16_t>(1024 + random() % (low - 1024));
+        const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in sa{};
+        sa.sin_family = AF_INET;
+        sa.sin_port = htons(port);
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        const bool ok = ::bind(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa) == 0;
+        ::close(fd);
+        if (ok) return port;
+    }
+    FAIL("no free port below " << low);
+    return 0;
+}
 
 bool can_bind_tcp(std::uint16_t port) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -81,10 +105,10 @@ TEST_CASE("bad configurations exit 78 naming the key and the line", "[e2e][echo]
         {"a duration without a unit",
          "[listeners.t]\nbind = \"127.0.0.1:0\"\nidle_timeout = \"5\"\n",
          "listeners.t.idle_timeout", ":3:", "invalid duration '5'"},
-        {"missing bind", "\n[listeners.t]\nprotocol = \"tcp\"\n", "listeners.t.bind", ":2:",
-         "missing required key 'bind'"},
-        {"a bad address", "[listeners.t]\n\nbind = \"300.1.1.1:7\"\n", "listeners.t.bind", ":3:",
-         "invalid address"},
+        {"missing bind", "\n[listeners.t]\nprotocol = \"tcp\"\n", "listeners.t.bind",
+         ":2:", "missing required key 'bind'"},
+        {"a bad address", "[listeners.t]\n\nbind = \"300.1.1.1:7\"\n", "listeners.t.bind",
+         ":3:", "invalid address"},
         {"a unix path too long",
          "[listeners.t]\nprotocol = \"unix\"\nbind = \"" + long_path + "\"\n", "listeners.t.bind",
          ":3:", "the limit is"},
@@ -94,8 +118,8 @@ TEST_CASE("bad configurations exit 78 naming the key and the line", "[e2e][echo]
         {"a datagram key on a tcp listener",
          "[listeners.t]\nbind = \"127.0.0.1:0\"\nmax_datagram = 100\n", "listeners.t.max_datagram",
          ":3:", "only valid for protocol udp"},
-        {"no listeners", "[runtime]\nmax_connections = 10\n", "listeners", ":1:",
-         "at least one [listeners.<name>]"},
+        {"no listeners", "[runtime]\nmax_connections = 10\n", "listeners",
+         ":1:", "at least one [listeners.<name>]"},
         {"a syntax error", "[listeners.t]\nbind = = \"127.0.0.1:0\"\n", "", ":2:", ""},
     };
     for (const Case& c : cases) {
@@ -132,8 +156,7 @@ TEST_CASE("bad configurations exit 78 naming the key and the line", "[e2e][echo]
     SECTION("a bind on an address already in use exits 1 naming the address") {
         BoundPort taken(true);
         const std::string addr = "127.0.0.1:" + std::to_string(taken.port);
-        const std::string file =
-            dir.write("busy.toml", "[listeners.t]\nbind = \"" + addr + "\"\n");
+        const std::string file = dir.write("busy.toml", "[listeners.t]\nbind = \"" + addr + "\"\n");
         const RunResult r = run(mio_echo("-c " + file));
         INFO(r.err);
         CHECK(r.exit == 1);
@@ -145,14 +168,12 @@ TEST_CASE("bad configurations exit 78 naming the key and the line", "[e2e][echo]
 TEST_CASE("check mode binds nothing and print-config round-trips and version names the backend",
           "[e2e][echo]") {
     TempDir dir;
-    // A port that is free now (bound and released by us, never connected: no TIME_WAIT).
-    BoundPort probe(false);
-    const std::uint16_t port = probe.port;
-    probe.close();
+    const std::uint16_t port = free_port_below_ephemeral();
     const std::string sock = dir.file("check.sock");
-    const std::string config = "[admin]\nlisten = \"127.0.0.1:0\"\n[listeners.t]\nbind = \"127.0.0.1:" +
-                               std::to_string(port) + "\"\n[listeners.u]\nprotocol = \"unix\"\n" +
-                               "bind = \"unix:" + sock + "\"\n";
+    const std::string config =
+        "[admin]\nlisten = \"127.0.0.1:0\"\n[listeners.t]\nbind = \"127.0.0.1:" +
+        std::to_string(port) + "\"\n[listeners.u]\nprotocol = \"unix\"\n" +
+        "bind = \"unix:" + sock + "\"\n";
     const std::string file = dir.write("check.toml", config);
 
     SECTION("--check") {
@@ -161,12 +182,13 @@ TEST_CASE("check mode binds nothing and print-config round-trips and version nam
             INFO(r.err);
             CHECK(r.exit == 0);
             CHECK(r.out == "configuration OK\n");
-            CHECK(can_bind_tcp(port));                     // the port stayed free
-            CHECK_FALSE(std::filesystem::exists(sock));    // no socket file either
+            CHECK(can_bind_tcp(port));                   // the port stayed free
+            CHECK_FALSE(std::filesystem::exists(sock));  // no socket file either
         }
     }
     SECTION("--print-config prints TOML that --check accepts") {
-        const RunResult printed = run(mio_echo("-T -c " + file + " --set listeners.t.mode=chargen"));
+        const RunResult printed =
+            run(mio_echo("-T -c " + file + " --set listeners.t.mode=chargen"));
         INFO(printed.err);
         CHECK(printed.exit == 0);
         CHECK(printed.out.find("[listeners.t]") != std::string::npos);

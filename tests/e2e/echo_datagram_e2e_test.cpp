@@ -43,9 +43,9 @@ TEST_CASE("udp: a datagram over max_datagram gets no reply and one at the cap do
 TEST_CASE("udp: a client on a denied source port gets no reply", "[e2e][echo]") {
     DatagramClient denied = DatagramClient::udp();
     const std::uint16_t port = denied.local_port();
-    EchoProcess echo(base_toml() +
-                     listener_toml("udp", "udp",
-                                   "deny_source_ports = [" + std::to_string(port) + "]"));
+    EchoProcess echo(
+        base_toml() +
+        listener_toml("udp", "udp", "deny_source_ports = [" + std::to_string(port) + "]"));
     const std::string address = echo.address("udp");
     denied.send_to(address, "from a denied port");
     DatagramClient control = DatagramClient::udp();
@@ -60,7 +60,8 @@ TEST_CASE("udp: a burst over rate_limit_pps is mostly refused and counted", "[e2
     const std::string address = echo.address("udp");
     DatagramClient burst = DatagramClient::udp("127.0.0.1");
     constexpr int kBurst = 50;
-    for (int i = 0; i < kBurst; ++i) burst.send_to(address, "datagram " + std::to_string(i));
+    for (int i = 0; i < kBurst; ++i)
+        burst.send_to(address, "datagram " + std::to_string(i));
     // The control comes from another source IP (all of 127/8 is loopback), so it has its own
     // bucket and is answered.
     DatagramClient control = DatagramClient::udp("127.0.0.2");
@@ -71,7 +72,8 @@ TEST_CASE("udp: a burst over rate_limit_pps is mostly refused and counted", "[e2
     // A bucket of 5 plus what refills while the burst is read: a handful, never all.
     CHECK(replies.size() >= 1);
     CHECK(replies.size() < static_cast<std::size_t>(kBurst));
-    for (const auto& reply : replies) CHECK(reply.rfind("datagram ", 0) == 0);
+    for (const auto& reply : replies)
+        CHECK(reply.rfind("datagram ", 0) == 0);
     const std::uint64_t refused = kBurst - replies.size();
     CHECK(wait_metric(echo.admin_address(), "mio_echo_rejected_total", "udp", refused) == refused);
 }

@@ -88,7 +88,18 @@ short wait_fd(int fd, short events, Clock::time_point deadline) {
 
 }  // namespace
 
-std::string echo_binary() { return MIO_ECHO_PATH; }
+std::string echo_binary() {
+    return MIO_ECHO_PATH;
+}
+
+std::string proxy_binary() {
+#ifdef MIO_PROXY_PATH
+    return MIO_PROXY_PATH;
+#else
+    FAIL("this build has no mio-proxy");
+    return {};
+#endif
+}
 
 // ---- TempDir -------------------------------------------------------------------------------
 
@@ -103,7 +114,9 @@ TempDir::~TempDir() {
     std::filesystem::remove_all(path_, ec);
 }
 
-std::string TempDir::file(std::string_view name) const { return path_ + "/" + std::string(name); }
+std::string TempDir::file(std::string_view name) const {
+    return path_ + "/" + std::string(name);
+}
 
 std::string TempDir::write(std::string_view name, std::string_view text) const {
     const std::string path = file(name);
@@ -123,8 +136,8 @@ std::string read_file(const std::string& path) {
     return ss.str();
 }
 
-std::string listener_toml(std::string_view name, std::string_view protocol,
-                          std::string_view extra, std::string_view bind) {
+std::string listener_toml(std::string_view name, std::string_view protocol, std::string_view extra,
+                          std::string_view bind) {
     std::string out = "\n[listeners." + std::string(name) + "]\n";
     out += "bind = \"" + std::string(bind) + "\"\n";
     out += "protocol = \"" + std::string(protocol) + "\"\n";
@@ -141,14 +154,18 @@ std::string base_toml(std::string_view drain_timeout) {
 // ---- EchoProcess ---------------------------------------------------------------------------
 
 EchoProcess::EchoProcess(std::string_view config, Options options) {
+    if (options.binary.empty()) options.binary = echo_binary();
+    name_ = std::filesystem::path(options.binary).filename().string();
     write_config(config);
     std::vector<std::string> argv_text = options.wrapper;
-    argv_text.push_back(echo_binary());
+    argv_text.push_back(options.binary);
     argv_text.push_back("-c");
     argv_text.push_back(config_path());
-    for (auto& a : options.args) argv_text.push_back(a);
+    for (auto& a : options.args)
+        argv_text.push_back(a);
     std::vector<char*> argv;
-    for (auto& a : argv_text) argv.push_back(a.data());
+    for (auto& a : argv_text)
+        argv.push_back(a.data());
     argv.push_back(nullptr);
 
     int err_pipe[2];
@@ -181,12 +198,22 @@ EchoProcess::EchoProcess(std::string_view config, Options options) {
     pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));  // -1: fall back to EOF
     reader_ = std::thread([this, fd = err_pipe[0]] { reader_loop(fd); });
     if (!options.wait_ready) return;
-    if (!wait_for_line("mio-echo ready", kWait)) {
-        FAIL("mio-echo did not become ready; its stderr:\n" << stderr_text());
+    if (!wait_for_line(name_ + " ready", kWait)) {
+        // A throwing constructor runs no destructor: stop the process and join the reader
+        // here (a joinable std::thread member would call std::terminate).
+        shut_down();
+        FAIL(name_ << " did not become ready; its stderr:\n" << stderr_text());
     }
 }
 
 EchoProcess::~EchoProcess() {
+    shut_down();
+    // Shown by `ctest --output-on-failure` only when the test fails.
+    std::cerr << "---- " << name_ << " stderr (pid " << pid_ << ") ----\n"
+              << stderr_ << "---- end ----\n";
+}
+
+void EchoProcess::shut_down() noexcept {
     if (running() && pid_ > 0) {
         ::kill(pid_, SIGKILL);
         int status = 0;
@@ -196,12 +223,11 @@ EchoProcess::~EchoProcess() {
     }
     if (reader_.joinable()) reader_.join();  // the pipe is at EOF: only mio-echo held it
     if (pidfd_ >= 0) ::close(pidfd_);
-    // Shown by `ctest --output-on-failure` only when the test fails.
-    std::cerr << "---- mio-echo stderr (pid " << pid_ << ") ----\n" << stderr_ << "---- end ----\n";
+    pidfd_ = -1;
 }
 
 void EchoProcess::write_config(std::string_view config) const {
-    dir_.write("mio-echo.toml", replace_all(std::string(config), "@DIR@", dir_.path()));
+    dir_.write(name_ + ".toml", replace_all(std::string(config), "@DIR@", dir_.path()));
 }
 
 void EchoProcess::reader_loop(int fd) {
@@ -231,8 +257,7 @@ std::size_t EchoProcess::stderr_mark() const {
     return stderr_.size();
 }
 
-std::optional<std::string> EchoProcess::wait_for_line(std::string_view needle,
-                                                      milliseconds timeout,
+std::optional<std::string> EchoProcess::wait_for_line(std::string_view needle, milliseconds timeout,
                                                       std::size_t from) const {
     const auto deadline = Clock::now() + timeout;
     std::unique_lock lock(mutex_);
@@ -259,13 +284,20 @@ std::optional<std::string> EchoProcess::wait_for_line(std::string_view needle,
 
 std::string EchoProcess::address(std::string_view name) const {
     const std::string text = stderr_text();
-    const std::string key = "listener '" + std::string(name) + "' (";
+    // mio-echo: "listener 'x' (tcp) listening on ADDR";
+    // mio-proxy: "listener 'x' listening on ADDR -> upstream 'u'".
+    const std::string key = "listener '" + std::string(name) + "' ";
     std::string found;
     std::istringstream lines(text);
     for (std::string line; std::getline(lines, line);) {
-        if (line.find(key) == std::string::npos) continue;
+        const auto k = line.find(key);
+        if (k == std::string::npos) continue;
+        const std::string_view rest = std::string_view(line).substr(k + key.size());
+        if (!rest.starts_with("(") && !rest.starts_with("listening on ")) continue;
         const auto at = line.find(" listening on ");
-        if (at != std::string::npos) found = line.substr(at + 14);
+        if (at == std::string::npos) continue;
+        found = line.substr(at + 14);
+        if (const auto arrow = found.find(" -> "); arrow != std::string::npos) found.resize(arrow);
     }
     INFO("stderr:\n" << text);
     REQUIRE_FALSE(found.empty());
@@ -290,7 +322,9 @@ void EchoProcess::send_signal(int signo) const {
     REQUIRE(::kill(pid_, signo) == 0);
 }
 
-void EchoProcess::reap(int status) { exit_code_ = exit_code_of(status); }
+void EchoProcess::reap(int status) {
+    exit_code_ = exit_code_of(status);
+}
 
 std::optional<int> EchoProcess::wait_exit(milliseconds timeout) {
     if (exit_code_) return exit_code_;
@@ -330,19 +364,20 @@ long EchoProcess::cpu_ticks() const {
     // Fields after the ")" of comm: state is field 3; utime and stime are fields 14 and 15.
     std::istringstream in(stat.substr(stat.rfind(')') + 2));
     std::vector<std::string> fields;
-    for (std::string f; in >> f;) fields.push_back(f);
+    for (std::string f; in >> f;)
+        fields.push_back(f);
     REQUIRE(fields.size() > 12);
     return std::stol(fields[11]) + std::stol(fields[12]);
 }
 
-int EchoProcess::open_fds() const {
-    int n = 0;
+std::vector<int> EchoProcess::open_fds() const {
+    std::vector<int> fds;
     for (const auto& entry :
          std::filesystem::directory_iterator("/proc/" + std::to_string(pid_) + "/fd")) {
-        (void)entry;
-        ++n;
+        fds.push_back(std::stoi(entry.path().filename().string()));
     }
-    return n;
+    std::sort(fds.begin(), fds.end());
+    return fds;
 }
 
 // ---- run -----------------------------------------------------------------------------------
@@ -350,8 +385,10 @@ int EchoProcess::open_fds() const {
 std::string shell_quote(std::string_view text) {
     std::string out = "'";
     for (char c : text) {
-        if (c == '\'') out += "'\\''";
-        else out += c;
+        if (c == '\'')
+            out += "'\\''";
+        else
+            out += c;
     }
     return out + "'";
 }
@@ -377,8 +414,8 @@ RunResult run(const std::string& command, std::string_view stdin_data) {
     sigemptyset(&none);
     posix_spawnattr_setsigdefault(&attr, &all);
     posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setflags(&attr,
-                             POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    posix_spawnattr_setflags(
+        &attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
     std::string sh = "/bin/sh";
     std::string dash_c = "-c";
     std::string cmd = command;
@@ -424,8 +461,9 @@ RunResult run(const std::string& command, std::string_view stdin_data) {
         for (nfds_t i = 0; i < n; ++i) {
             if (fds[i].revents == 0) continue;
             if (fds[i].fd == in_fd) {
-                const ssize_t w = ::write(in_fd, stdin_data.data() + written,
-                                          std::min<std::size_t>(stdin_data.size() - written, 65536));
+                const ssize_t w =
+                    ::write(in_fd, stdin_data.data() + written,
+                            std::min<std::size_t>(stdin_data.size() - written, 65536));
                 if (w > 0) written += static_cast<std::size_t>(w);
                 if ((w < 0 && errno != EAGAIN && errno != EINTR) || written == stdin_data.size()) {
                     ::close(in_fd);
@@ -511,7 +549,9 @@ Client& Client::operator=(Client&& other) noexcept {
     return *this;
 }
 
-Client::~Client() { close(); }
+Client::~Client() {
+    close();
+}
 
 void Client::close() {
     if (fd_ >= 0) ::close(fd_);
@@ -533,7 +573,9 @@ void Client::send_all(std::string_view data, milliseconds timeout) {
     }
 }
 
-void Client::shutdown_write() { REQUIRE(::shutdown(fd_, SHUT_WR) == 0); }
+void Client::shutdown_write() {
+    REQUIRE(::shutdown(fd_, SHUT_WR) == 0);
+}
 
 bool Client::wait_readable(milliseconds timeout) const {
     return wait_fd(fd_, POLLIN, Clock::now() + timeout) != 0;
@@ -603,16 +645,20 @@ std::string Client::echo(std::string_view data, milliseconds timeout) {
         const short ev = wait_fd(fd_, want, deadline);
         if (ev == 0) break;
         if ((ev & POLLOUT) != 0 && sent < data.size()) {
-            const ssize_t n = ::send(fd_, data.data() + sent,
-                                     std::min<std::size_t>(data.size() - sent, 256 * 1024),
-                                     MSG_NOSIGNAL);
-            if (n > 0) sent += static_cast<std::size_t>(n);
-            else if (errno != EAGAIN && errno != EINTR) break;
+            const ssize_t n =
+                ::send(fd_, data.data() + sent,
+                       std::min<std::size_t>(data.size() - sent, 256 * 1024), MSG_NOSIGNAL);
+            if (n > 0)
+                sent += static_cast<std::size_t>(n);
+            else if (errno != EAGAIN && errno != EINTR)
+                break;
         }
         if ((ev & (POLLIN | POLLHUP | POLLERR)) != 0) {
             const ssize_t r = ::recv(fd_, buf.data(), buf.size(), 0);
-            if (r > 0) out.append(buf.data(), static_cast<std::size_t>(r));
-            else if (r == 0 || (errno != EAGAIN && errno != EINTR)) break;
+            if (r > 0)
+                out.append(buf.data(), static_cast<std::size_t>(r));
+            else if (r == 0 || (errno != EAGAIN && errno != EINTR))
+                break;
         }
     }
     return out;
@@ -717,13 +763,13 @@ HttpReply http_get(const std::string& address, const std::string& path) {
 
 std::optional<std::uint64_t> metric(std::string_view exposition, std::string_view name,
                                     std::string_view listener) {
-    const std::string key =
-        std::string(name) + "{listener=\"" + std::string(listener) + "\"} ";
+    const std::string key = std::string(name) + "{listener=\"" + std::string(listener) + "\"} ";
     std::size_t at = 0;
     while ((at = exposition.find(key, at)) != std::string_view::npos) {
         if (at == 0 || exposition[at - 1] == '\n') {
             const std::size_t end = exposition.find('\n', at);
-            return std::stoull(std::string(exposition.substr(at + key.size(), end - at - key.size())));
+            return std::stoull(
+                std::string(exposition.substr(at + key.size(), end - at - key.size())));
         }
         at += key.size();
     }

@@ -33,6 +33,8 @@ inline constexpr milliseconds kWait{20'000};
 
 /// The mio-echo binary under test.
 [[nodiscard]] std::string echo_binary();
+/// The mio-proxy binary under test (MIO_PROXY_PATH; FAILs in a build without mio-proxy).
+[[nodiscard]] std::string proxy_binary();
 
 /// A fresh directory under /tmp (mkdtemp; short, so Unix socket paths fit), removed with
 /// everything in it on destruction.
@@ -70,6 +72,9 @@ public:
         std::vector<std::string> args;     ///< after "-c <config>"
         std::vector<std::string> wrapper;  ///< argv prefix that execs mio-echo, e.g. prlimit
         bool wait_ready = true;            ///< wait for "mio-echo ready" in the constructor
+        /// The daemon to start ("" = echo_binary()); its file name ("mio-echo", "mio-proxy")
+        /// names the config file (<name>.toml) and the ready line ("<name> ready").
+        std::string binary;
     };
 
     /// Writes `config` (every "@DIR@" replaced by dir()) to dir()/mio-echo.toml, spawns
@@ -85,12 +90,13 @@ public:
 
     [[nodiscard]] pid_t pid() const noexcept { return pid_; }
     [[nodiscard]] const TempDir& dir() const noexcept { return dir_; }
-    [[nodiscard]] std::string config_path() const { return dir_.file("mio-echo.toml"); }
+    [[nodiscard]] std::string config_path() const { return dir_.file(name_ + ".toml"); }
     /// Rewrites the config file ("@DIR@" replaced), e.g. before a SIGHUP.
     void write_config(std::string_view config) const;
 
     /// The address last printed for listener `name` ("127.0.0.1:port" or a socket path);
-    /// FAILs if there is none.
+    /// FAILs if there is none. Reads mio-echo's "listener 'x' (tcp) listening on ADDR" and
+    /// mio-proxy's "listener 'x' listening on ADDR -> upstream 'u'" lines.
     [[nodiscard]] std::string address(std::string_view name) const;
     /// The admin endpoint's address ("127.0.0.1:port"); FAILs if there is none.
     [[nodiscard]] std::string admin_address() const;
@@ -114,14 +120,17 @@ public:
     [[nodiscard]] long rss_kib() const;
     /// utime + stime from /proc/<pid>/stat, in clock ticks.
     [[nodiscard]] long cpu_ticks() const;
-    /// How many descriptors the process has open (entries of /proc/<pid>/fd).
-    [[nodiscard]] int open_fds() const;
+    /// The descriptors the process has open (from /proc/<pid>/fd), in order.
+    [[nodiscard]] std::vector<int> open_fds() const;
 
 private:
     void reader_loop(int fd);
     void reap(int status);
+    /// SIGKILL if still running, reap, join the stderr reader.
+    void shut_down() noexcept;
 
     TempDir dir_;
+    std::string name_ = "mio-echo";  ///< the binary's file name
     pid_t pid_ = -1;
     int pidfd_ = -1;
     std::optional<int> exit_code_;
@@ -179,8 +188,8 @@ public:
 
     struct ReadResult {
         std::string data;
-        bool eof = false;       ///< the peer's FIN
-        int error = 0;          ///< errno of a failed read (e.g. ECONNRESET)
+        bool eof = false;  ///< the peer's FIN
+        int error = 0;     ///< errno of a failed read (e.g. ECONNRESET)
         bool timed_out = false;
     };
     /// Reads until EOF, an error or the timeout.
@@ -234,8 +243,7 @@ struct HttpReply {
 /// The value of metric line `<name>{listener="<listener>"}` in a Prometheus exposition, or
 /// nullopt if absent.
 [[nodiscard]] std::optional<std::uint64_t> metric(std::string_view exposition,
-                                                  std::string_view name,
-                                                  std::string_view listener);
+                                                  std::string_view name, std::string_view listener);
 /// Reads /metrics until `name{listener=...}` equals `expected` (bounded: kWait) and returns the
 /// last value read. For counters that are updated by the loop after the client-visible event.
 std::optional<std::uint64_t> wait_metric(const std::string& admin, std::string_view name,
