@@ -41,16 +41,16 @@ int connect_to(int port) {
 
 struct Client {
     int fd;
-    std::size_t to_send = 0;   // bytes of the current request/chunks still to write
-    std::size_t to_recv = 0;   // bytes still expected back
-    bool watch_out = false;    // EPOLLOUT subscribed (only while a send met EAGAIN)
+    std::size_t to_send = 0;  // bytes of the current request/chunks still to write
+    std::size_t to_recv = 0;  // bytes still expected back
+    bool watch_out = false;   // EPOLLOUT subscribed (only while a send met EAGAIN)
 };
 
 // Sends what is due; subscribes to EPOLLOUT only while the socket is full.
 void flush(int ep, std::size_t index, Client& c, const std::vector<char>& out) {
     while (c.to_send > 0) {
-        const ssize_t w = ::send(c.fd, out.data(), std::min(c.to_send, out.size()),
-                                 MSG_NOSIGNAL | MSG_DONTWAIT);
+        const ssize_t w =
+            ::send(c.fd, out.data(), std::min(c.to_send, out.size()), MSG_NOSIGNAL | MSG_DONTWAIT);
         if (w <= 0) break;
         c.to_send -= static_cast<std::size_t>(w);
     }
@@ -81,7 +81,8 @@ int run(const std::string& mode, int port, int conns, std::size_t size, double s
     std::vector<char> out(window, 'x'), in(1 << 16);
     std::vector<epoll_event> events(1024);
     std::uint64_t ops = 0, bytes = 0;
-    for (std::size_t i = 0; i < clients.size(); ++i) flush(ep, i, clients[i], out);
+    for (std::size_t i = 0; i < clients.size(); ++i)
+        flush(ep, i, clients[i], out);
     const auto start = Clock::now();
     const auto end = start + std::chrono::duration<double>(seconds);
     while (Clock::now() < end) {
@@ -119,22 +120,26 @@ int run(const std::string& mode, int port, int conns, std::size_t size, double s
 
 int idle(int port, int conns) {
     std::vector<int> fds;
-    for (int i = 0; i < conns; ++i) fds.push_back(connect_to(port));
+    for (int i = 0; i < conns; ++i)
+        fds.push_back(connect_to(port));
     std::printf("ready\n");
     std::fflush(stdout);
     char c;
     while (::read(0, &c, 1) > 0) {
     }
-    for (int fd : fds) ::close(fd);
+    for (int fd : fds)
+        ::close(fd);
     return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc >= 4 && std::string(argv[1]) == "idle") return idle(std::atoi(argv[2]), std::atoi(argv[3]));
+    if (argc >= 4 && std::string(argv[1]) == "idle")
+        return idle(std::atoi(argv[2]), std::atoi(argv[3]));
     if (argc < 6) {
-        std::fprintf(stderr, "usage: %s pingpong|stream PORT CONNS SIZE SECONDS | idle PORT CONNS\n",
+        std::fprintf(stderr,
+                     "usage: %s pingpong|stream PORT CONNS SIZE SECONDS | idle PORT CONNS\n",
                      argv[0]);
         return 2;
     }

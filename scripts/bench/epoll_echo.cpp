@@ -33,7 +33,8 @@ void close_conn(std::vector<Conn*>& conns, Conn* c) {
 bool pump(Conn* c, std::size_t cap) {
     for (;;) {
         while (c->start < c->end) {
-            const ssize_t n = ::send(c->fd, c->buf.get() + c->start, c->end - c->start, MSG_NOSIGNAL);
+            const ssize_t n =
+                ::send(c->fd, c->buf.get() + c->start, c->end - c->start, MSG_NOSIGNAL);
             if (n < 0) return errno == EAGAIN;
             c->start += static_cast<std::size_t>(n);
         }
@@ -60,7 +61,8 @@ int main(int argc, char** argv) {
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<std::uint16_t>(std::atoi(argv[1])));
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 || ::listen(lfd, 1024) < 0) {
+    if (::bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 ||
+        ::listen(lfd, 1024) < 0) {
         std::perror("bind/listen");
         return 1;
     }

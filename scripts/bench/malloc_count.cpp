@@ -37,7 +37,8 @@ void write_count(int) {
         digits[d++] = static_cast<char>('0' + v % 10);
         v /= 10;
     } while (v != 0);
-    while (d > 0) buf[n++] = digits[--d];
+    while (d > 0)
+        buf[n++] = digits[--d];
     buf[n++] = '\n';
     (void)!::write(g_out, buf, static_cast<std::size_t>(n));
 }

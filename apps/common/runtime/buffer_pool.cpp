@@ -8,8 +8,7 @@
 namespace app {
 
 PooledBuffer::PooledBuffer(PooledBuffer&& other) noexcept
-    : pool_(std::exchange(other.pool_, nullptr)),
-      data_(std::exchange(other.data_, nullptr)) {}
+    : pool_(std::exchange(other.pool_, nullptr)), data_(std::exchange(other.data_, nullptr)) {}
 
 PooledBuffer& PooledBuffer::operator=(PooledBuffer&& other) noexcept {
     if (this != &other) {
