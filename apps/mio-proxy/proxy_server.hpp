@@ -82,6 +82,9 @@ struct SplicePipe {
     mio::UniqueFd read_end;
     mio::UniqueFd write_end;
     std::size_t bytes = 0;  ///< bytes in the pipe
+    /// The last socket -> pipe splice met EAGAIN with bytes in the pipe: the pipe may be full
+    /// (see relay_splice); no more reads into it until some bytes have left it.
+    bool full = false;
 };
 
 /// A client connection and its upstream connection.

@@ -52,6 +52,7 @@ ProxyServer::Flow ProxyServer::relay_splice(Tunnel& t, Side& from, Side& to, Spl
             if (n) {
                 pipe.bytes -= *n;
                 progress = *n > 0;
+                if (*n > 0) pipe.full = false;
                 if (upward)
                     server.bytes_to_server += *n;
                 else
@@ -62,7 +63,7 @@ ProxyServer::Flow ProxyServer::relay_splice(Tunnel& t, Side& from, Side& to, Spl
                 return Flow::reset_to;
             }
         }
-        if (!from.eof && from.can_read && pipe.bytes < cap) {
+        if (!from.eof && from.can_read && !pipe.full && pipe.bytes < cap) {
             auto n = std::visit(
                 [&](auto& s) {
                     return s.try_io([&](int fd) {
@@ -81,7 +82,18 @@ ProxyServer::Flow ProxyServer::relay_splice(Tunnel& t, Side& from, Side& to, Spl
                 from.eof = true;
                 progress = true;
             } else if (mio::is_would_block(n.error())) {
-                from.can_read = false;  // the pipe has room, so the socket is drained
+                // Fix (found by tests/e2e/proxy_stream_e2e_test.cpp, splice 64 MiB): EAGAIN
+                // here means "socket drained" OR "pipe full". A pipe's capacity is counted in
+                // page slots, and socket data often fills a slot only partly, so the pipe can
+                // be full with far fewer than `cap` bytes in it. Treating that as "drained"
+                // cleared can_read while data was still queued on the socket: with edge
+                // triggering no new edge came and the tunnel stalled for good. Only an empty
+                // pipe proves the socket is drained; otherwise retry once bytes have left it.
+                if (pipe.bytes == 0) {
+                    from.can_read = false;
+                } else {
+                    pipe.full = true;
+                }
             } else {
                 return Flow::reset_from;
             }
