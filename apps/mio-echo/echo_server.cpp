@@ -202,6 +202,7 @@ std::optional<std::chrono::nanoseconds> EchoServer::poll_timeout(Clock::time_poi
     deadlines.consider(idle_.next_deadline());
     if (admin_) deadlines.consider(admin_->next_deadline());
     deadlines.consider(lifecycle_.drain_deadline());
+    if (lifecycle_.draining()) deadlines.consider(now + IdleWheel::kTick);  // goodbye sweep
     if (accept_retry_armed_) deadlines.consider(accept_retry_at_);
     return deadlines.timeout(now);
 }
@@ -210,6 +211,7 @@ void EchoServer::fire_timers(Clock::time_point now) {
     idle_.advance(now,
                   [&](std::uint64_t key, std::uint32_t expiry) { return check_idle(key, expiry); });
     if (admin_) admin_->tick(now);
+    if (lifecycle_.draining()) say_goodbye_to_quiet();
     if (accept_retry_armed_ && now >= accept_retry_at_) {
         accept_retry_armed_ = false;
         resume_accepting();
@@ -223,6 +225,19 @@ void EchoServer::fire_timers(Clock::time_point now) {
     }
 }
 
+// While draining: a connection with nothing buffered and no traffic for two wheel ticks
+// (100-200 ms) has nothing in flight; send it our FIN, then wait for the client's (pump()
+// discards what still arrives). A client that keeps sending is left to finish.
+void EchoServer::say_goodbye_to_quiet() {
+    conns_.for_each([&](SlabKey, Conn& conn) {
+        if (conn.write_shut || !conn.buf.empty() || now_tick_ < conn.last_active + 2) return;
+        (void)std::visit([](auto& s) { return s.shutdown(mio::net::Shutdown::write); },
+                         conn.stream);
+        conn.write_shut = true;
+        (void)conn.buf.release_if_empty();
+    });
+}
+
 void EchoServer::begin_drain(std::string_view why) {
     lifecycle_.start_drain(config_.runtime.drain_timeout);
     spdlog::info("{}: draining {} connections (at most {} ms)", why, open_total_,
@@ -230,13 +245,8 @@ void EchoServer::begin_drain(std::string_view why) {
     if (admin_) admin_->set_draining(true);
     for (auto& socket : sockets_)
         close_socket(socket);
-    // Every connection finishes what is in flight, then gets our FIN (see pump()).
-    conns_.for_each([&](SlabKey key, Conn& conn) {
-        if (!conn.queued) {
-            conn.queued = true;
-            ready_conns_.push_back(key);
-        }
-    });
+    // Connections carry on while data flows; once one has been quiet for a moment, it gets
+    // our FIN (say_goodbye_to_quiet()); whatever is still open at drain_timeout is closed.
 }
 
 int serve_echo(EchoConfig config, const CliOptions&, ReloadFn<EchoConfig> reload) {

@@ -84,6 +84,7 @@ struct Conn {
     bool can_read = true;      ///< no WouldBlock on read since the last readable event
     bool can_write = true;     ///< no WouldBlock on write since the last writable event
     bool peer_closed = false;  ///< read returned 0
+    bool fin_hint = false;     ///< an event said read_closed: read until 0, not to a short read
     bool write_shut = false;   ///< we sent our FIN
     bool queued = false;       ///< in ready_conns_
 };
@@ -117,6 +118,7 @@ private:
     void run_ready();
     std::optional<std::chrono::nanoseconds> poll_timeout(Clock::time_point now) const;
     void begin_drain(std::string_view why);
+    void say_goodbye_to_quiet();
     void close_socket(BoundSocket& socket);
     void apply(EchoConfig next);
     void fire_timers(Clock::time_point now);

@@ -138,6 +138,7 @@ void EchoServer::on_conn_event(const mio::Event& event) {
     Conn* conn = key ? conns_.get(*key) : nullptr;
     if (conn == nullptr) return;  // a stale token: that connection is gone
     if (event.is_readable() || event.is_read_closed() || event.is_error()) conn->can_read = true;
+    if (event.is_read_closed()) conn->fin_hint = true;
     if (event.is_writable() || event.is_write_closed() || event.is_error()) conn->can_write = true;
     if (conn->queued) return;  // the ready list will get to it
     switch (pump(*conn)) {
@@ -172,11 +173,14 @@ EchoServer::Pump EchoServer::pump_echo(Conn& conn, ListenerState& state) {
     for (int round = 0; round < kRounds; ++round) {
         bool progress = false;
         if (!conn.buf.empty() && conn.can_write) {
+            const std::size_t offered = conn.buf.readable_bytes();
             auto n = write_from(conn, conn.buf.readable_span());
             if (n) {
                 conn.buf.consume(*n);
                 state.metrics->bytes_out += *n;
                 progress = *n > 0;
+                // A short write filled the socket buffer: wait for writable (libpoll re-arms).
+                if (*n < offered) conn.can_write = false;
             } else if (mio::is_would_block(n.error())) {
                 conn.can_write = false;
             } else {
@@ -188,11 +192,15 @@ EchoServer::Pump EchoServer::pump_echo(Conn& conn, ListenerState& state) {
         if (conn.can_read && !conn.peer_closed && conn.buf.ensure(*state.pool)) {
             if (conn.buf.writable_bytes() == 0) conn.buf.compact();
             if (conn.buf.writable_bytes() > 0) {
+                const std::size_t room = conn.buf.writable_bytes();
                 auto n = read_into(conn, conn.buf.writable_span());
                 if (n && *n > 0) {
                     conn.buf.commit(*n);
                     state.metrics->bytes_in += *n;
                     progress = true;
+                    // A short read emptied the socket: skip the read that would say WouldBlock
+                    // (libpoll re-arms on it), unless a FIN is known to be waiting behind it.
+                    if (*n < room && !conn.fin_hint) conn.can_read = false;
                 } else if (n) {
                     conn.peer_closed = true;
                 } else if (mio::is_would_block(n.error())) {
@@ -208,14 +216,6 @@ EchoServer::Pump EchoServer::pump_echo(Conn& conn, ListenerState& state) {
         if (progress) conn.last_active = now_tick_;
         // Half-close mirrored: the client's FIN becomes ours once everything is echoed.
         if (conn.peer_closed && conn.buf.empty()) return Pump::close;
-        if (lifecycle_.draining() && !conn.can_read && conn.buf.empty()) {
-            // Nothing in flight: say goodbye, then wait for the client's FIN.
-            (void)std::visit([](auto& s) { return s.shutdown(mio::net::Shutdown::write); },
-                             conn.stream);
-            conn.write_shut = true;
-            (void)conn.buf.release_if_empty();
-            return Pump::idle;
-        }
         if (!progress) return Pump::idle;
     }
     return Pump::more;

@@ -74,6 +74,7 @@ struct Side {
     bool can_read = false;   ///< no WouldBlock on read since the last readable event
     bool can_write = false;  ///< no WouldBlock on write since the last writable event
     bool eof = false;        ///< read returned 0: its peer sent FIN
+    bool fin_hint = false;   ///< an event said read_closed: read until 0, not just a short read
     bool shut = false;       ///< we shut its write side (forwarded the other side's FIN)
 };
 

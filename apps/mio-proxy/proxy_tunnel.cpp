@@ -193,6 +193,7 @@ void ProxyServer::on_tunnel_event(const mio::Event& event) {
     Side& side = server_side ? t->server : t->client;
     if (!side.stream) return;
     if (event.is_readable() || event.is_read_closed() || event.is_error()) side.can_read = true;
+    if (event.is_read_closed()) side.fin_hint = true;
     if (event.is_writable() || event.is_write_closed() || event.is_error()) side.can_write = true;
     if (server_side && t->state == Tunnel::State::connecting) {
         on_connect_event(key, *t);
@@ -282,10 +283,13 @@ ProxyServer::Flow ProxyServer::relay(Tunnel& t, Side& from, Side& to, IoBuffer& 
     for (int round = 0; round < kRounds; ++round) {
         bool progress = false;
         if (connected && !buf.empty() && to.can_write && !to.shut) {
+            const std::size_t offered = buf.readable_bytes();
             auto n = std::visit([&](auto& s) { return s.write(buf.readable_span()); }, *to.stream);
             if (n) {
                 buf.consume(*n);
                 progress = *n > 0;
+                // A short write filled the socket buffer: wait for writable (libpoll re-arms).
+                if (*n < offered) to.can_write = false;
                 if (upward) {
                     if (server) server->bytes_to_server += *n;
                 } else {
@@ -301,11 +305,15 @@ ProxyServer::Flow ProxyServer::relay(Tunnel& t, Side& from, Side& to, IoBuffer& 
             t.starved = !buf.ensure(*pool_);
             if (!t.starved && buf.writable_bytes() == 0) buf.compact();
             if (!t.starved && buf.writable_bytes() > 0) {
+                const std::size_t room = buf.writable_bytes();
                 auto n =
                     std::visit([&](auto& s) { return s.read(buf.writable_span()); }, *from.stream);
                 if (n && *n > 0) {
                     buf.commit(*n);
                     progress = true;
+                    // A short read emptied the socket: skip the read that would say WouldBlock
+                    // (libpoll re-arms on it), unless a FIN is known to be waiting behind it.
+                    if (*n < room && !from.fin_hint) from.can_read = false;
                     if (upward) {
                         metrics.bytes_in += *n;
                     } else if (server) {

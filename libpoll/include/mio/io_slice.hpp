@@ -29,4 +29,18 @@ struct IoSliceMut {
     IoSliceMut(std::span<std::byte> s) noexcept : data(s.data()), size(s.size()) {}
 };
 
+/// The number of bytes the slices cover.
+[[nodiscard]] inline std::size_t total_size(std::span<const IoSlice> slices) noexcept {
+    std::size_t n = 0;
+    for (const IoSlice& s : slices)
+        n += s.size;
+    return n;
+}
+[[nodiscard]] inline std::size_t total_size(std::span<const IoSliceMut> slices) noexcept {
+    std::size_t n = 0;
+    for (const IoSliceMut& s : slices)
+        n += s.size;
+    return n;
+}
+
 }  // namespace mio

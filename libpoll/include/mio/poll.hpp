@@ -17,6 +17,12 @@ namespace mio {
 /// - Edge-triggered: after an event, repeat the operation until it returns WouldBlock;
 ///   only then is another event for that interest guaranteed. Portable code must not rely
 ///   on a fresh event for new data arriving before WouldBlock was seen.
+/// - A short transfer counts as drained too (an extension of mio's rule, kept by every
+///   backend): a read of a stream socket or pipe that returns some but fewer bytes than asked
+///   emptied its queue, and a write that takes some but fewer bytes than offered filled its
+///   buffer; both re-arm the interest like WouldBlock, so the caller may stop there and wait
+///   for the next event. One exception: after an event with is_read_closed(), read until 0,
+///   because the peer's FIN has already arrived and will not raise another edge.
 /// - Spurious events may happen; an event is a hint to try, not a promise of success.
 /// - One poll may return readable and writable in one event or in two; order is unspecified.
 /// - Deregister before closing. libpoll's own types are removed when destroyed.

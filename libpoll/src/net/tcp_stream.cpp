@@ -22,7 +22,7 @@ Result<TcpStream> TcpStream::from_fd(UniqueFd fd) {
 }
 
 Result<std::size_t> TcpStream::read(std::span<std::byte> buf) const {
-    return io_.do_io([buf](int fd) { return sys::recv(fd, buf, 0); });
+    return io_.do_transfer(buf.size(), [buf](int fd) { return sys::recv(fd, buf, 0); });
 }
 
 Result<std::size_t> TcpStream::read(std::span<char> buf) const {
@@ -30,7 +30,7 @@ Result<std::size_t> TcpStream::read(std::span<char> buf) const {
 }
 
 Result<std::size_t> TcpStream::write(std::span<const std::byte> buf) const {
-    return io_.do_io([buf](int fd) { return sys::send(fd, buf, 0); });
+    return io_.do_transfer(buf.size(), [buf](int fd) { return sys::send(fd, buf, 0); });
 }
 
 Result<std::size_t> TcpStream::write(std::string_view buf) const {
@@ -38,11 +38,13 @@ Result<std::size_t> TcpStream::write(std::string_view buf) const {
 }
 
 Result<std::size_t> TcpStream::read_vectored(std::span<IoSliceMut> bufs) const {
-    return io_.do_io([bufs](int fd) { return sys::read_vectored(fd, bufs); });
+    return io_.do_transfer(total_size(bufs),
+                           [bufs](int fd) { return sys::read_vectored(fd, bufs); });
 }
 
 Result<std::size_t> TcpStream::write_vectored(std::span<const IoSlice> bufs) const {
-    return io_.do_io([bufs](int fd) { return sys::write_vectored(fd, bufs); });
+    return io_.do_transfer(total_size(bufs),
+                           [bufs](int fd) { return sys::write_vectored(fd, bufs); });
 }
 
 Result<std::size_t> TcpStream::peek(std::span<std::byte> buf) const {

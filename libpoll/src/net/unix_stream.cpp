@@ -34,7 +34,7 @@ Result<UnixStream> UnixStream::from_fd(UniqueFd fd) {
 }
 
 Result<std::size_t> UnixStream::read(std::span<std::byte> buf) const {
-    return io_.do_io([buf](int fd) { return sys::recv(fd, buf, 0); });
+    return io_.do_transfer(buf.size(), [buf](int fd) { return sys::recv(fd, buf, 0); });
 }
 
 Result<std::size_t> UnixStream::read(std::span<char> buf) const {
@@ -42,7 +42,7 @@ Result<std::size_t> UnixStream::read(std::span<char> buf) const {
 }
 
 Result<std::size_t> UnixStream::write(std::span<const std::byte> buf) const {
-    return io_.do_io([buf](int fd) { return sys::send(fd, buf, 0); });
+    return io_.do_transfer(buf.size(), [buf](int fd) { return sys::send(fd, buf, 0); });
 }
 
 Result<std::size_t> UnixStream::write(std::string_view data) const {
@@ -50,11 +50,13 @@ Result<std::size_t> UnixStream::write(std::string_view data) const {
 }
 
 Result<std::size_t> UnixStream::read_vectored(std::span<IoSliceMut> bufs) const {
-    return io_.do_io([bufs](int fd) { return sys::read_vectored(fd, bufs); });
+    return io_.do_transfer(total_size(bufs),
+                           [bufs](int fd) { return sys::read_vectored(fd, bufs); });
 }
 
 Result<std::size_t> UnixStream::write_vectored(std::span<const IoSlice> bufs) const {
-    return io_.do_io([bufs](int fd) { return sys::write_vectored(fd, bufs); });
+    return io_.do_transfer(total_size(bufs),
+                           [bufs](int fd) { return sys::write_vectored(fd, bufs); });
 }
 
 Result<void> UnixStream::shutdown(Shutdown how) const {

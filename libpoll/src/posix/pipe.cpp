@@ -51,7 +51,7 @@ Result<Sender> Sender::from_fd(UniqueFd fd) {
 }
 
 Result<std::size_t> Sender::write(std::span<const std::byte> buf) const {
-    return io_.do_io([buf](int fd) { return sys::write(fd, buf); });
+    return io_.do_transfer(buf.size(), [buf](int fd) { return sys::write(fd, buf); });
 }
 
 Result<std::size_t> Sender::write(std::string_view data) const {
@@ -59,7 +59,7 @@ Result<std::size_t> Sender::write(std::string_view data) const {
 }
 
 Result<std::size_t> Sender::write_vectored(std::span<const IoSlice> bufs) const {
-    return io_.do_io([bufs](int fd) { return writev_fd(fd, bufs); });
+    return io_.do_transfer(total_size(bufs), [bufs](int fd) { return writev_fd(fd, bufs); });
 }
 
 Result<void> Sender::set_nonblocking(bool nonblocking) const {
@@ -73,7 +73,7 @@ Result<Receiver> Receiver::from_fd(UniqueFd fd) {
 }
 
 Result<std::size_t> Receiver::read(std::span<std::byte> buf) const {
-    return io_.do_io([buf](int fd) { return sys::read(fd, buf); });
+    return io_.do_transfer(buf.size(), [buf](int fd) { return sys::read(fd, buf); });
 }
 
 Result<std::size_t> Receiver::read(std::span<char> buf) const {
@@ -81,7 +81,8 @@ Result<std::size_t> Receiver::read(std::span<char> buf) const {
 }
 
 Result<std::size_t> Receiver::read_vectored(std::span<IoSliceMut> bufs) const {
-    return io_.do_io([bufs](int fd) { return sys::read_vectored(fd, bufs); });
+    return io_.do_transfer(total_size(bufs),
+                           [bufs](int fd) { return sys::read_vectored(fd, bufs); });
 }
 
 Result<void> Receiver::set_nonblocking(bool nonblocking) const {

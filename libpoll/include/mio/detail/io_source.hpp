@@ -2,6 +2,7 @@
 // IoSource: the owned descriptor and registration state inside every libpoll I/O type.
 // Not part of the public API; net::TcpStream and friends hold one and forward to it.
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <type_traits>
@@ -51,6 +52,20 @@ public:
     auto do_io(F&& io) const -> std::invoke_result_t<F, int> {
         auto result = std::forward<F>(io)(fd_.get());
         if (!result && edge_ && is_would_block(result.error())) rearm();
+        return result;
+    }
+
+    /// do_io() for a byte-stream transfer of `requested` bytes (read/write on a stream socket or
+    /// a pipe): a transfer that moved some but fewer bytes than requested re-arms as well, since
+    /// it emptied the receive queue (read) or filled the send buffer (write) just as a
+    /// WouldBlock would have shown. This is what lets callers stop at a short transfer.
+    template <class F>
+    Result<std::size_t> do_transfer(std::size_t requested, F&& io) const {
+        Result<std::size_t> result = std::forward<F>(io)(fd_.get());
+        if (edge_ &&
+            (result ? (*result > 0 && *result < requested) : is_would_block(result.error()))) {
+            rearm();
+        }
         return result;
     }
 
