@@ -361,3 +361,67 @@ TEST_CASE("poll can be moved and its registry reference stays valid", "[poll]") 
     Events events(4);
     expect_events(moved, events, {{Token{4}, kWritable}});
 }
+
+TEST_CASE("a short read re-arms readiness like would block", "[poll][short_transfer]") {
+    auto [poll, events] = init_with_poll();
+    auto listener = must(TcpListener::bind(any_local_address()));
+    auto client = must(TcpStream::connect(must(listener.local_addr())));
+    must(poll.registry().register_source(client, Token{1}, Interest::readable));
+    TcpStream server = [&] {
+        for (;;) {
+            if (auto accepted = listener.accept()) return std::move(accepted->first);
+        }
+    }();
+    must(server.write(std::string_view("hello")));
+    expect_events(poll, events, {{Token{1}, kReadable}});
+    char buf[64];
+    // Fewer bytes than asked: the socket is drained, and no WouldBlock read is needed.
+    REQUIRE(must(client.read(std::span<char>(buf))) == 5);
+    expect_no_events(poll, events);
+    must(server.write(std::string_view("again")));
+    expect_events(poll, events, {{Token{1}, kReadable}});
+    REQUIRE(must(client.read(std::span<char>(buf))) == 5);
+}
+
+TEST_CASE("a short write re-arms writability like would block", "[poll][short_transfer]") {
+    auto [poll, events] = init_with_poll();
+    auto listener = must(TcpListener::bind(any_local_address()));
+    auto client = must(TcpStream::connect(must(listener.local_addr())));
+    must(poll.registry().register_source(client, Token{1}, Interest::writable));
+    expect_events(poll, events, {{Token{1}, kWritable}});
+    TcpStream server = [&] {
+        for (;;) {
+            if (auto accepted = listener.accept()) return std::move(accepted->first);
+        }
+    }();
+    // Offer more than the socket buffers can hold until a write is short (never WouldBlock).
+    const std::vector<std::byte> big(8 << 20);
+    std::size_t written = 0;
+    for (;;) {
+        auto n = client.write(std::span(big));
+        if (!n) {
+            require_would_block(n);
+            break;  // the kernel took nothing at all this time: also a drained state
+        }
+        written += *n;
+        if (*n < big.size()) break;
+    }
+    REQUIRE(written > 0);
+    // The peer reads everything (waiting on its own Poll, so the client's events stay
+    // untouched): space frees up and a writable event arrives.
+    auto [peer_poll, peer_events] = init_with_poll();
+    must(peer_poll.registry().register_source(server, Token{2}, Interest::readable));
+    std::vector<std::byte> sink(1 << 16);
+    std::size_t drained = 0;
+    while (drained < written) {
+        auto n = server.read(std::span(sink));
+        if (n) {
+            REQUIRE(*n > 0);
+            drained += *n;
+        } else {
+            REQUIRE(is_would_block(n.error()));
+            must(peer_poll.poll(peer_events, 500ms));
+        }
+    }
+    expect_events(poll, events, {{Token{1}, kWritable}});
+}
