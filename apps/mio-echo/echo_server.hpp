@@ -78,6 +78,7 @@ struct BoundSocket {
 struct Conn {
     StreamSocket stream;
     IoBuffer buf;
+    SlabKey key{};  ///< its own slab key (the token), to re-register it
     std::uint32_t listener = 0;
     std::uint32_t last_active = 0;  ///< IdleWheel tick of the last I/O
     std::uint16_t chargen_pos = 0;
@@ -85,6 +86,7 @@ struct Conn {
     bool can_write = true;     ///< no WouldBlock on write since the last writable event
     bool peer_closed = false;  ///< read returned 0
     bool fin_hint = false;     ///< an event said read_closed: read until 0, not to a short read
+    bool watch_write = false;  ///< writable interest registered (only once a write filled it up)
     bool write_shut = false;   ///< we sent our FIN
     bool queued = false;       ///< in ready_conns_
 };
@@ -137,6 +139,7 @@ private:
     mio::Result<std::size_t> read_into(Conn& conn, std::span<std::byte> buf);
     mio::Result<std::size_t> write_from(Conn& conn, std::span<const std::byte> buf);
     void queue(SlabKey key, Conn& conn);
+    void watch_writes(Conn& conn);
     void start_info(Conn& conn, SlabKey key);
     void close_conn(SlabKey key, std::string_view reason);
     void resume_accepting();

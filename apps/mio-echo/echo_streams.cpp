@@ -102,12 +102,13 @@ void EchoServer::accept_all(std::uint32_t index) {
 void EchoServer::add_conn(StreamSocket stream, std::uint32_t listener) {
     ListenerState& state = listeners_[listener];
     if (auto* tcp = std::get_if<mio::net::TcpStream>(&stream)) (void)tcp->set_nodelay(true);
-    const SlabKey key = conns_.emplace(Conn{std::move(stream), IoBuffer{}, listener, now_tick_});
+    const SlabKey key =
+        conns_.emplace(Conn{std::move(stream), IoBuffer{}, SlabKey{}, listener, now_tick_});
     Conn& conn = *conns_.get(key);
+    conn.key = key;
     auto registered = std::visit(
         [&](auto& s) {
-            return poll_.registry().register_source(
-                s, conns_.token(key), mio::Interest::readable | mio::Interest::writable);
+            return poll_.registry().register_source(s, conns_.token(key), mio::Interest::readable);
         },
         conn.stream);
     if (!registered) {
@@ -125,6 +126,26 @@ void EchoServer::add_conn(StreamSocket stream, std::uint32_t listener) {
     }
     log_conn(spdlog::level::debug, state.config.name, key.index(), "accepted");
     if (state.config.mode == EchoMode::info) start_info(conn, key);
+    // Modes that speak first start now: only readable interest is registered, so no event
+    // would come for a client that waits for us.
+    if (state.config.mode == EchoMode::info || state.config.mode == EchoMode::chargen) {
+        queue(key, conn);
+    }
+}
+
+// A write found the socket full: wait for writable. Writable interest is registered only from
+// then on (and kept): on an idle socket it would bring an event for every ACK that frees
+// send space.
+void EchoServer::watch_writes(Conn& conn) {
+    conn.can_write = false;
+    if (conn.watch_write) return;
+    conn.watch_write = true;
+    (void)std::visit(
+        [&](auto& s) {
+            return poll_.registry().reregister_source(
+                s, conns_.token(conn.key), mio::Interest::readable | mio::Interest::writable);
+        },
+        conn.stream);
 }
 
 void EchoServer::queue(SlabKey key, Conn& conn) {
@@ -180,9 +201,9 @@ EchoServer::Pump EchoServer::pump_echo(Conn& conn, ListenerState& state) {
                 state.metrics->bytes_out += *n;
                 progress = *n > 0;
                 // A short write filled the socket buffer: wait for writable (libpoll re-arms).
-                if (*n < offered) conn.can_write = false;
+                if (*n < offered) watch_writes(conn);
             } else if (mio::is_would_block(n.error())) {
-                conn.can_write = false;
+                watch_writes(conn);
             } else {
                 state.metrics->add_error(ErrorKind::write);
                 return Pump::close;
@@ -263,7 +284,7 @@ EchoServer::Pump EchoServer::pump_chargen(Conn& conn, ListenerState& state) {
             state.metrics->bytes_out += *n;
             conn.last_active = now_tick_;
         } else if (mio::is_would_block(n.error())) {
-            conn.can_write = false;
+            watch_writes(conn);
         } else {
             state.metrics->add_error(ErrorKind::write);
             return Pump::close;
@@ -279,7 +300,7 @@ EchoServer::Pump EchoServer::pump_info(Conn& conn, ListenerState& state) {
             conn.buf.consume(*n);
             state.metrics->bytes_out += *n;
         } else if (mio::is_would_block(n.error())) {
-            conn.can_write = false;
+            watch_writes(conn);
         } else {
             state.metrics->add_error(ErrorKind::write);
             return Pump::close;

@@ -71,11 +71,12 @@ struct ProxySocket {
 /// One side of a tunnel.
 struct Side {
     std::optional<ProxyStream> stream;
-    bool can_read = false;   ///< no WouldBlock on read since the last readable event
-    bool can_write = false;  ///< no WouldBlock on write since the last writable event
-    bool eof = false;        ///< read returned 0: its peer sent FIN
-    bool fin_hint = false;   ///< an event said read_closed: read until 0, not just a short read
-    bool shut = false;       ///< we shut its write side (forwarded the other side's FIN)
+    bool can_read = false;     ///< no WouldBlock on read since the last readable event
+    bool can_write = false;    ///< no WouldBlock on write since the last writable event
+    bool eof = false;          ///< read returned 0: its peer sent FIN
+    bool fin_hint = false;     ///< an event said read_closed: read until 0, not just a short read
+    bool watch_write = false;  ///< writable interest registered (only once a write filled it up)
+    bool shut = false;         ///< we shut its write side (forwarded the other side's FIN)
 };
 
 /// A spliced direction: a kernel pipe stands in for the user-space buffer.
@@ -164,7 +165,8 @@ private:
     void on_connect_event(SlabKey key, Tunnel& t);
     void connect_failed(SlabKey key, Tunnel& t, std::string_view why);
     void advance(SlabKey key, Tunnel& t);
-    Flow relay(Tunnel& t, Side& from, Side& to, IoBuffer& buf, bool upward);
+    Flow relay(SlabKey key, Tunnel& t, Side& from, Side& to, IoBuffer& buf, bool upward);
+    void watch_writes(SlabKey key, Side& side, bool server_side);
     void close_tunnel(SlabKey key, std::string_view reason, bool reset_client = false,
                       bool reset_server = false);
     void queue(SlabKey key, Tunnel& t);
@@ -173,7 +175,7 @@ private:
     std::optional<std::uint32_t> check_idle(std::uint64_t key, std::uint32_t expiry);
 
     // proxy_splice.cpp
-    Flow relay_splice(Tunnel& t, Side& from, Side& to, SplicePipe& pipe, bool upward);
+    Flow relay_splice(SlabKey key, Tunnel& t, Side& from, Side& to, SplicePipe& pipe, bool upward);
     bool ensure_pipes(Tunnel& t);
 
     // proxy_health.cpp

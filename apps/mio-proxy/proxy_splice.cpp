@@ -34,8 +34,8 @@ bool ProxyServer::ensure_pipes(Tunnel& t) {
     return true;
 }
 
-ProxyServer::Flow ProxyServer::relay_splice(Tunnel& t, Side& from, Side& to, SplicePipe& pipe,
-                                            bool upward) {
+ProxyServer::Flow ProxyServer::relay_splice(SlabKey key, Tunnel& t, Side& from, Side& to,
+                                            SplicePipe& pipe, bool upward) {
     const int capacity = ::fcntl(pipe.write_end.get(), F_GETPIPE_SZ);
     const std::size_t cap = capacity > 0 ? static_cast<std::size_t>(capacity) : 65536;
     ServerRuntime& server = upstreams_[t.upstream].servers()[*t.server_index];
@@ -59,6 +59,7 @@ ProxyServer::Flow ProxyServer::relay_splice(Tunnel& t, Side& from, Side& to, Spl
                     metrics.bytes_out += *n;
             } else if (mio::is_would_block(n.error())) {
                 to.can_write = false;  // the pipe has data, so the socket is full
+                watch_writes(key, to, upward);
             } else {
                 return Flow::reset_to;
             }

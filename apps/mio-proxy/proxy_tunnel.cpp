@@ -113,14 +113,15 @@ void ProxyServer::start_tunnel(ProxyStream client, std::uint32_t listener_index,
     const SlabKey key = tunnels_.emplace();
     Tunnel& t = *tunnels_.get(key);
     t.client.stream = std::move(client);
+    t.client.can_write = true;  // writable interest is added only once a write fills it up
     t.listener = listener_index;
     t.upstream = listener.upstream;
     t.last_active = now_tick_;
     t.client_key = stable_hash(std::as_bytes(std::span(ip)));
     auto registered = std::visit(
         [&](auto& s) {
-            return poll_.registry().register_source(
-                s, token_of(key, false), mio::Interest::readable | mio::Interest::writable);
+            return poll_.registry().register_source(s, token_of(key, false),
+                                                    mio::Interest::readable);
         },
         *t.client.stream);
     if (!registered) {
@@ -163,6 +164,7 @@ void ProxyServer::connect_next(SlabKey key, Tunnel& t) {
         }
         t.server = Side{};
         t.server.stream = std::move(*stream);
+        t.server.watch_write = true;  // the connect completes with a writable event
         t.server_index = static_cast<std::uint32_t>(*index);
         ++server.active;
         ++server.connections_total;
@@ -218,6 +220,16 @@ void ProxyServer::on_connect_event(SlabKey key, Tunnel& t) {
     t.state = Tunnel::State::open;
     if (t.timer) timers_.cancel(*t.timer);
     t.timer.reset();
+    // Connected: from now on only readable, until a write fills the socket up. Writable
+    // interest on an idle socket would bring an event for every ACK that frees send space.
+    t.server.can_write = true;
+    t.server.watch_write = false;
+    (void)std::visit(
+        [&](auto& s) {
+            return poll_.registry().reregister_source(s, token_of(key, true),
+                                                      mio::Interest::readable);
+        },
+        *t.server.stream);
     upstreams_[t.upstream].servers()[*t.server_index].health.on_connect_success(Clock::now());
     advance(key, t);
 }
@@ -248,8 +260,8 @@ void ProxyServer::advance(SlabKey key, Tunnel& t) {
     const bool spliced = t.pipes != nullptr;
     // Spliced tunnels leave the client's first bytes in the kernel until the server is there.
     if (spliced && !open) return;
-    const Flow up = spliced && open ? relay_splice(t, t.client, t.server, (*t.pipes)[0], true)
-                                    : relay(t, t.client, t.server, t.up, true);
+    const Flow up = spliced && open ? relay_splice(key, t, t.client, t.server, (*t.pipes)[0], true)
+                                    : relay(key, t, t.client, t.server, t.up, true);
     if (up == Flow::reset_from || up == Flow::reset_to) {
         return close_tunnel(key, up == Flow::reset_from ? "client reset" : "server gone",
                             up == Flow::reset_to, up == Flow::reset_from);
@@ -258,8 +270,8 @@ void ProxyServer::advance(SlabKey key, Tunnel& t) {
         if (up == Flow::more) queue(key, t);
         return;
     }
-    const Flow down = spliced ? relay_splice(t, t.server, t.client, (*t.pipes)[1], false)
-                              : relay(t, t.server, t.client, t.down, false);
+    const Flow down = spliced ? relay_splice(key, t, t.server, t.client, (*t.pipes)[1], false)
+                              : relay(key, t, t.server, t.client, t.down, false);
     if (down == Flow::reset_from || down == Flow::reset_to) {
         return close_tunnel(key, down == Flow::reset_from ? "server reset" : "client gone",
                             down == Flow::reset_from, down == Flow::reset_to);
@@ -275,7 +287,21 @@ void ProxyServer::advance(SlabKey key, Tunnel& t) {
     if (up == Flow::more || down == Flow::more) queue(key, t);
 }
 
-ProxyServer::Flow ProxyServer::relay(Tunnel& t, Side& from, Side& to, IoBuffer& buf, bool upward) {
+void ProxyServer::watch_writes(SlabKey key, Side& side, bool server_side) {
+    if (side.watch_write) return;
+    // Once a socket has been full it stays watched: re-registering each time would cost a
+    // system call per burst on a streaming connection.
+    side.watch_write = true;
+    (void)std::visit(
+        [&](auto& s) {
+            return poll_.registry().reregister_source(
+                s, token_of(key, server_side), mio::Interest::readable | mio::Interest::writable);
+        },
+        *side.stream);
+}
+
+ProxyServer::Flow ProxyServer::relay(SlabKey key, Tunnel& t, Side& from, Side& to, IoBuffer& buf,
+                                     bool upward) {
     const bool connected = t.state == Tunnel::State::open;
     ServerRuntime* server =
         t.server_index ? &upstreams_[t.upstream].servers()[*t.server_index] : nullptr;
@@ -289,7 +315,10 @@ ProxyServer::Flow ProxyServer::relay(Tunnel& t, Side& from, Side& to, IoBuffer& 
                 buf.consume(*n);
                 progress = *n > 0;
                 // A short write filled the socket buffer: wait for writable (libpoll re-arms).
-                if (*n < offered) to.can_write = false;
+                if (*n < offered) {
+                    to.can_write = false;
+                    watch_writes(key, to, upward);
+                }
                 if (upward) {
                     if (server) server->bytes_to_server += *n;
                 } else {
@@ -297,6 +326,7 @@ ProxyServer::Flow ProxyServer::relay(Tunnel& t, Side& from, Side& to, IoBuffer& 
                 }
             } else if (mio::is_would_block(n.error())) {
                 to.can_write = false;
+                watch_writes(key, to, upward);
             } else {
                 return Flow::reset_to;
             }
