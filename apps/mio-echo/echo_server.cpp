@@ -116,27 +116,16 @@ void EchoServer::close_socket(BoundSocket& socket) {
     if (!socket.unix_path.empty()) ::unlink(socket.unix_path.c_str());
 }
 
+void EchoServer::begin_turn(Clock::time_point now) {
+    // One clock reading per loop turn stamps every connection's activity (idle timeouts).
+    now_tick_ = idle_.tick_of(now);
+}
+
 int EchoServer::run() {
     spdlog::info("mio-echo ready ({} listeners, backend {})", listeners_.size(),
                  mio::backend_name());
-    while (!lifecycle_.stop_requested()) {
-        if (lifecycle_.draining() && open_total_ == 0) break;
-        const auto timeout = poll_timeout(Clock::now());
-        if (auto r = poll_.poll(events_, timeout); !r) {
-            if (mio::is_interrupted(r.error())) continue;
-            spdlog::critical("poll failed: {}", r.error().message());
-            return 1;
-        }
-        // Fix (found by the e2e idle-timeout test): stamp this loop turn's tick. now_tick_ was
-        // never advanced, so every connection looked idle since start-up: once idle_timeout had
-        // passed after start, each new connection was closed at the next wheel tick, and
-        // activity never pushed an expiry back.
-        now_tick_ = idle_.tick_of(Clock::now());
-        for (const mio::Event& event : events_)
-            dispatch(event);
-        run_ready();
-        fire_timers(Clock::now());
-    }
+    const int code = run_event_loop(*this, poll_, events_, lifecycle_);
+    if (code != 0) return code;
     spdlog::info("mio-echo stopped ({} connections left)", open_total_);
     flush_logs();
     return 0;

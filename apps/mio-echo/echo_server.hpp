@@ -106,6 +106,15 @@ public:
     EchoServer(const EchoServer&) = delete;
     EchoServer& operator=(const EchoServer&) = delete;
 
+    // The hooks of run_event_loop() (runtime/daemon_support.hpp).
+    [[nodiscard]] std::optional<std::chrono::nanoseconds> poll_timeout(
+        std::chrono::steady_clock::time_point now) const;
+    void begin_turn(std::chrono::steady_clock::time_point now);
+    void dispatch(const mio::Event& event);
+    void run_ready();
+    void fire_timers(std::chrono::steady_clock::time_point now);
+    [[nodiscard]] std::uint64_t open_count() const noexcept { return open_total_; }
+
     /// Runs until drained or stopped; returns the exit code (0 after a clean shutdown).
     int run();
 
@@ -116,14 +125,10 @@ private:
     // echo_server.cpp
     void open_listener(const EchoListenerConfig& config);
     BufferPool& pool_for(std::uint64_t buffer_size);
-    void dispatch(const mio::Event& event);
-    void run_ready();
-    std::optional<std::chrono::nanoseconds> poll_timeout(Clock::time_point now) const;
     void begin_drain(std::string_view why);
     void say_goodbye_to_quiet();
     void close_socket(BoundSocket& socket);
     void apply(EchoConfig next);
-    void fire_timers(Clock::time_point now);
 
     // echo_streams.cpp
     void accept_all(std::uint32_t socket_index);

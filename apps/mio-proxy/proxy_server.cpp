@@ -118,22 +118,16 @@ void ProxyServer::close_socket(ProxySocket& socket) {
     if (!socket.unix_path.empty()) ::unlink(socket.unix_path.c_str());
 }
 
+void ProxyServer::begin_turn(Clock::time_point now) {
+    // One clock reading per loop turn stamps every connection's activity (idle timeouts).
+    now_tick_ = idle_.tick_of(now);
+}
+
 int ProxyServer::run() {
     spdlog::info("mio-proxy ready ({} listeners, {} upstreams, backend {}{})", listeners_.size(),
                  upstreams_.size(), mio::backend_name(), config_.runtime.splice ? ", splice" : "");
-    while (!lifecycle_.stop_requested()) {
-        if (lifecycle_.draining() && open_total_ == 0) break;
-        if (auto r = poll_.poll(events_, poll_timeout(Clock::now())); !r) {
-            if (mio::is_interrupted(r.error())) continue;
-            spdlog::critical("poll failed: {}", r.error().message());
-            return 1;
-        }
-        now_tick_ = idle_.tick_of(Clock::now());
-        for (const mio::Event& event : events_)
-            dispatch(event);
-        run_ready();
-        fire_timers(Clock::now());
-    }
+    const int code = run_event_loop(*this, poll_, events_, lifecycle_);
+    if (code != 0) return code;
     spdlog::info("mio-proxy stopped ({} connections left)", open_total_);
     flush_logs();
     return 0;

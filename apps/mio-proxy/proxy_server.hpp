@@ -138,6 +138,15 @@ public:
     ProxyServer(const ProxyServer&) = delete;
     ProxyServer& operator=(const ProxyServer&) = delete;
 
+    // The hooks of run_event_loop() (runtime/daemon_support.hpp).
+    [[nodiscard]] std::optional<std::chrono::nanoseconds> poll_timeout(
+        std::chrono::steady_clock::time_point now);
+    void begin_turn(std::chrono::steady_clock::time_point now);
+    void dispatch(const mio::Event& event);
+    void run_ready();
+    void fire_timers(std::chrono::steady_clock::time_point now);
+    [[nodiscard]] std::uint64_t open_count() const noexcept { return open_total_; }
+
     /// Runs until drained or stopped; returns the exit code.
     int run();
 
@@ -148,10 +157,6 @@ private:
     // proxy_server.cpp
     void open_listener(const ProxyListenerConfig& config);
     std::uint32_t upstream_index(const std::string& name) const;
-    void dispatch(const mio::Event& event);
-    void run_ready();
-    std::optional<std::chrono::nanoseconds> poll_timeout(Clock::time_point now);
-    void fire_timers(Clock::time_point now);
     void begin_drain(std::string_view why);
     void close_socket(ProxySocket& socket);
     void resume_accepting();

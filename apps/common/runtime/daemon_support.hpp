@@ -15,6 +15,8 @@
 #include <spdlog/spdlog.h>
 
 #include <mio/error.hpp>
+#include <mio/events.hpp>
+#include <mio/poll.hpp>
 
 #include "runtime/signals.hpp"
 
@@ -98,6 +100,30 @@ void reload_config(const std::function<std::optional<Config>(std::string*)>& rel
     } catch (const std::exception& e) {
         spdlog::error("reload partly applied: {}", e.what());
     }
+}
+
+/// The daemons' event loop: poll (with the server's timeout), dispatch every event, serve the
+/// ready list, fire timers; until a second signal, or until the drain has nothing left open.
+/// `Server` provides: poll_timeout(now), begin_turn(now), dispatch(event), run_ready(),
+/// fire_timers(now), open_count(). Returns the exit code (1 if poll itself fails).
+template <class Server>
+int run_event_loop(Server& server, mio::Poll& poll, mio::Events& events,
+                   const Lifecycle& lifecycle) {
+    using Clock = std::chrono::steady_clock;
+    while (!lifecycle.stop_requested()) {
+        if (lifecycle.draining() && server.open_count() == 0) break;
+        if (auto r = poll.poll(events, server.poll_timeout(Clock::now())); !r) {
+            if (mio::is_interrupted(r.error())) continue;
+            spdlog::critical("poll failed: {}", r.error().message());
+            return 1;
+        }
+        server.begin_turn(Clock::now());
+        for (const mio::Event& event : events)
+            server.dispatch(event);
+        server.run_ready();
+        server.fire_timers(Clock::now());
+    }
+    return 0;
 }
 
 }  // namespace app
