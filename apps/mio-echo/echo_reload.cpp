@@ -54,7 +54,6 @@ void EchoServer::apply(EchoConfig next) {
         if (!known) to_open.push_back(&l);
     }
     const bool admin_changed = !(next.admin == config_.admin);
-    const EchoConfig previous = config_;
     config_.runtime = next.runtime;
     config_.log = next.log;
     for (const EchoListenerConfig* l : to_open) {
@@ -73,7 +72,6 @@ void EchoServer::apply(EchoConfig next) {
             spdlog::error("reload: {}", e.what());
         }
     }
-    (void)previous;
 }
 
 }  // namespace app
