@@ -1,5 +1,7 @@
 #include "echo_config.hpp"
 
+#include "config/bind_claims.hpp"
+
 #include <algorithm>
 #include <utility>
 
@@ -30,39 +32,6 @@ const std::vector<std::pair<std::string, EchoMode>>& mode_names() {
         {"info", EchoMode::info},
     };
     return names;
-}
-
-/// An address some listener (or the admin endpoint) binds, for conflict detection.
-struct Bound {
-    Endpoint endpoint;
-    bool stream;        // tcp/unix vs udp/unixgram
-    std::string owner;  // "listener 'x'" or "[admin]"
-};
-
-/// Whether binding `a` and `b` together would fail: the same Unix path, or the same port,
-/// family and socket type with equal addresses or either one unspecified. Port 0 never clashes.
-bool clashes(const Bound& a, const Bound& b) {
-    if (a.endpoint.is_unix() || b.endpoint.is_unix()) {
-        return a.endpoint.is_unix() && b.endpoint.is_unix() &&
-               a.endpoint.unix_path() == b.endpoint.unix_path();
-    }
-    const auto& x = a.endpoint.inet();
-    const auto& y = b.endpoint.inet();
-    if (a.stream != b.stream || x.port() != y.port() || x.port() == 0) return false;
-    if (x.family() != y.family()) return false;
-    return x == y || x.is_unspecified() || y.is_unspecified();
-}
-
-/// Records `bound`; throws ConfigError at `section.key` if it clashes with an earlier one.
-void claim(std::vector<Bound>& all, Bound bound, const Section& section, std::string_view key) {
-    for (const Bound& other : all) {
-        if (!clashes(other, bound)) continue;
-        const std::string other_text = other.endpoint.to_string();
-        const std::string text = bound.endpoint.to_string();
-        section.fail(key, "'" + text + "' is already bound by " + other.owner +
-                              (other_text == text ? "" : " ('" + other_text + "')"));
-    }
-    all.push_back(std::move(bound));
 }
 
 EchoRuntimeConfig parse_runtime(Section runtime) {
@@ -128,7 +97,7 @@ EchoListenerConfig parse_listener(std::string name, Section& section,
     return listener;
 }
 
-void parse_listeners(EchoConfig& config, Section& root, std::vector<Bound>& bound) {
+void parse_listeners(EchoConfig& config, Section& root, BindClaims& bound) {
     auto sections = root.sections("listeners");
     if (sections.empty()) {
         root.fail("listeners", "at least one [listeners.<name>] table is required");
@@ -136,9 +105,8 @@ void parse_listeners(EchoConfig& config, Section& root, std::vector<Bound>& boun
     for (auto& [name, section] : sections) {
         EchoListenerConfig listener = parse_listener(name, section, config.runtime);
         for (const Endpoint& endpoint : listener.bind) {
-            claim(bound,
-                  Bound{endpoint, !is_datagram(listener.protocol), "listener '" + name + "'"},
-                  section, "bind");
+            bound.claim(endpoint, !is_datagram(listener.protocol), "listener '" + name + "'",
+                        section, "bind");
         }
         config.listeners.push_back(std::move(listener));
     }
@@ -208,11 +176,10 @@ EchoConfig parse_echo_config(ConfigReader& reader) {
     config.runtime = parse_runtime(root.section_or_empty("runtime"));
     Section log = root.section_or_empty("log");
     config.log = parse_log_config(log);
-    std::vector<Bound> bound;
+    BindClaims bound;
     Section admin = root.section_or_empty("admin");
     config.admin.listen = admin.endpoint("listen");
-    if (config.admin.listen)
-        claim(bound, Bound{*config.admin.listen, true, "[admin]"}, admin, "listen");
+    if (config.admin.listen) bound.claim(*config.admin.listen, true, "[admin]", admin, "listen");
     parse_listeners(config, root, bound);
     reader.reject_unknown_keys();
     return config;

@@ -3,6 +3,8 @@
 
 #include "proxy_config.hpp"
 
+#include "config/bind_claims.hpp"
+
 #include <algorithm>
 #include <utility>
 
@@ -26,37 +28,6 @@ const std::vector<std::pair<std::string, Balance>>& balance_names() {
         {"first", Balance::first},
     };
     return names;
-}
-
-/// An address a listener (or the admin endpoint) binds, for conflict detection.
-struct Bound {
-    Endpoint endpoint;
-    std::string owner;  // "listener 'x'" or "[admin]"
-};
-
-/// Whether binding `a` and `b` together would fail (all proxy sockets are streams): the same
-/// Unix path, or the same port and family with equal addresses or either one unspecified.
-/// Port 0 never clashes.
-bool clashes(const Endpoint& a, const Endpoint& b) {
-    if (a.is_unix() || b.is_unix()) {
-        return a.is_unix() && b.is_unix() && a.unix_path() == b.unix_path();
-    }
-    const auto& x = a.inet();
-    const auto& y = b.inet();
-    if (x.port() != y.port() || x.port() == 0 || x.family() != y.family()) return false;
-    return x == y || x.is_unspecified() || y.is_unspecified();
-}
-
-/// Records `bound`; throws ConfigError at `section.key` if it clashes with an earlier one.
-void claim(std::vector<Bound>& all, Bound bound, const Section& section, std::string_view key) {
-    for (const Bound& other : all) {
-        if (!clashes(other.endpoint, bound.endpoint)) continue;
-        const std::string other_text = other.endpoint.to_string();
-        const std::string text = bound.endpoint.to_string();
-        section.fail(key, "'" + text + "' is already bound by " + other.owner +
-                              (other_text == text ? "" : " ('" + other_text + "')"));
-    }
-    all.push_back(std::move(bound));
 }
 
 /// A duration that must not be zero ("off" is rejected too).
@@ -199,7 +170,7 @@ ProxyListenerConfig parse_listener(std::string name, Section& section, const Pro
     return listener;
 }
 
-void parse_listeners(ProxyConfig& config, Section& root, std::vector<Bound>& bound) {
+void parse_listeners(ProxyConfig& config, Section& root, BindClaims& bound) {
     auto sections = root.sections("listeners");
     if (sections.empty()) {
         root.fail("listeners", "at least one [listeners.<name>] table is required");
@@ -207,7 +178,7 @@ void parse_listeners(ProxyConfig& config, Section& root, std::vector<Bound>& bou
     for (auto& [name, section] : sections) {
         ProxyListenerConfig listener = parse_listener(name, section, config);
         for (const Endpoint& endpoint : listener.bind) {
-            claim(bound, Bound{endpoint, "listener '" + name + "'"}, section, "bind");
+            bound.claim(endpoint, true, "listener '" + name + "'", section, "bind");  // TCP
         }
         config.listeners.push_back(std::move(listener));
     }
@@ -246,10 +217,10 @@ ProxyConfig parse_proxy_config(ConfigReader& reader) {
     config.runtime = parse_runtime(root.section_or_empty("runtime"));
     Section log = root.section_or_empty("log");
     config.log = parse_log_config(log);
-    std::vector<Bound> bound;
+    BindClaims bound;
     Section admin = root.section_or_empty("admin");
     config.admin.listen = admin.endpoint("listen");
-    if (config.admin.listen) claim(bound, Bound{*config.admin.listen, "[admin]"}, admin, "listen");
+    if (config.admin.listen) bound.claim(*config.admin.listen, true, "[admin]", admin, "listen");
     for (auto& [name, section] : root.sections("upstreams")) {
         config.upstreams.push_back(parse_upstream(name, section));
     }
