@@ -11,9 +11,10 @@
 #
 #   scripts/bench-proxy.sh [seconds-per-run] [repetitions]     (defaults: 5 3)
 #
+# Also a third proxy as a reference point: scripts/bench/epoll_relay.cpp, a minimal epoll relay.
 # Configurations, kept as close as the two programs allow:
 #   mio-proxy  one listener -> one server, log level warn, no admin endpoint, 16 KiB buffers,
-#              no splice (the default).
+#              everything else default (splice = "auto"; MIO_SPLICE=off|always overrides it).
 #   HAProxy    global: nbthread 1, maxconn 100000 (lowered to what the descriptor limit allows:
 #              HAProxy will not start otherwise); defaults: mode tcp, timeouts 1m;
 #              one frontend (bind 127.0.0.1:<port>, default_backend) and one backend server;
@@ -28,8 +29,8 @@ scripts/install-deps.sh haproxy iperf3 util-linux >/dev/null
 SECONDS_PER_RUN=${1:-5}
 REPS=${2:-3}
 cmake --preset release -DLIBPOLL_BUILD_BENCH=ON >/dev/null
-cmake --build --preset release -j "$(nproc)" --target mio-proxy bench_epoll_echo bench_echo_load \
-    bench_malloc_count >/dev/null
+cmake --build --preset release -j "$(nproc)" --target mio-proxy bench_epoll_echo bench_epoll_relay \
+    bench_echo_load bench_malloc_count >/dev/null
 B=build/release
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 TMP=$(mktemp -d)
@@ -63,7 +64,8 @@ write_mio_config() {  # port server_port
     cat > "$TMP/mio-proxy.toml" <<TOML
 [runtime]
 max_connections = 100000
-buffer_size = "16KiB"
+buffer_size = "${MIO_BUFFER:-16KiB}"
+${MIO_SPLICE:+splice = \"$MIO_SPLICE\"}
 [log]
 level = "warn"
 [listeners.bench]
@@ -99,9 +101,11 @@ start_proxy() {  # kind port server_port -> sets PID (the proxy on CPU 0)
         write_mio_config "$port" "$server"
         taskset -c 0 env ${PRELOAD:+LD_PRELOAD=$PRELOAD} MALLOC_COUNT_FILE="$TMP/mallocs" \
             "$B/apps/mio-proxy" -c "$TMP/mio-proxy.toml" 2>>"$TMP/mio-proxy.log" &
-    else
+    elif [ "$kind" = haproxy ]; then
         write_haproxy_config "$port" "$server"
         taskset -c 0 haproxy -f "$TMP/haproxy.cfg" -db >>"$TMP/haproxy.log" 2>&1 &
+    else
+        taskset -c 0 "$B/scripts/bench/bench_epoll_relay" "$port" "$server" 16384 &
     fi
     PID=$!
     wait_port "$port"
@@ -145,28 +149,32 @@ echo "mio-proxy $("$B/apps/mio-proxy" -V | head -1 | cut -d' ' -f2-) vs $(haprox
 echo "HAProxy maxconn $HA_MAXCONN (descriptor limit $(ulimit -n))"
 echo "proxy on CPU 0; backend (bench_epoll_echo) and load generator on CPU 1; ${SECONDS_PER_RUN}s x $REPS"
 echo "units: pingpong = round trips, stream = echoed bytes; cpu = proxy CPU share of the window"
-printf '%-20s %12s %14s %6s %12s %14s %6s %8s\n' workload "mio rate" "mio work/cpu" "cpu" \
-    "ha rate" "ha work/cpu" "cpu" ratio
-for spec in "pingpong 50 64" "stream 10 16384"; do
+echo "relay = scripts/bench/epoll_relay.cpp, a minimal epoll relay (what the kernel allows here)"
+printf '%-20s %14s %5s %14s %5s %14s %5s %8s %8s\n' workload "mio work/cpu" cpu \
+    "ha work/cpu" cpu "relay work/cpu" cpu mio/ha mio/rly
+IFS=, read -r -a SPECS <<<"${WORKLOADS:-pingpong 50 64,stream 10 16384}"
+for spec in "${SPECS[@]}"; do
     read -r mode conns size <<<"$spec"
-    mrates=(); hrates=(); mworks=(); hworks=(); mcpus=(); hcpus=(); ratios=()
+    mworks=(); hworks=(); rworks=(); ratios=(); rratios=()
     for _ in $(seq 1 "$REPS"); do
         read -r mr mw mc <<<"$(run_load mio "$mode" "$conns" "$size")"
         read -r hr hw hc <<<"$(run_load haproxy "$mode" "$conns" "$size")"
-        check_numbers "$mr" "$mw" "$hr" "$hw"
+        read -r rr rw rc <<<"$(run_load relay "$mode" "$conns" "$size")"
+        check_numbers "$mr" "$mw" "$hr" "$hw" "$rr" "$rw"
         ratio=$(python3 -c "print(f'{$mw / $hw:.3f}')")
-        mrates+=("$mr"); hrates+=("$hr"); mworks+=("$mw"); hworks+=("$hw")
-        mcpus+=("$mc"); hcpus+=("$hc"); ratios+=("$ratio")
-        printf '%-20s %12s %14s %6s %12s %14s %6s %8s\n' "$mode x$conns ${size}B" "$mr" "$mw" \
-            "$mc" "$hr" "$hw" "$hc" "$ratio"
+        rratio=$(python3 -c "print(f'{$mw / $rw:.3f}')")
+        mworks+=("$mw"); hworks+=("$hw"); rworks+=("$rw"); ratios+=("$ratio"); rratios+=("$rratio")
+        printf '%-20s %14s %5s %14s %5s %14s %5s %8s %8s\n' "$mode x$conns ${size}B" "$mw" "$mc" \
+            "$hw" "$hc" "$rw" "$rc" "$ratio" "$rratio"
     done
-    printf '%-20s %12.0f %14.0f %6.2f %12.0f %14.0f %6.2f %8.3f\n' "  median" \
-        "$(median "${mrates[@]}")" "$(median "${mworks[@]}")" "$(median "${mcpus[@]}")" \
-        "$(median "${hrates[@]}")" "$(median "${hworks[@]}")" "$(median "${hcpus[@]}")" \
-        "$(median "${ratios[@]}")"
-    echo "  median work-per-proxy-CPU-second ratio (mio-proxy / HAProxy): $(median "${ratios[@]}")"
+    printf '%-20s %14.0f %5s %14.0f %5s %14.0f %5s %8.3f %8.3f\n' "  median" \
+        "$(median "${mworks[@]}")" "" "$(median "${hworks[@]}")" "" "$(median "${rworks[@]}")" "" \
+        "$(median "${ratios[@]}")" "$(median "${rratios[@]}")"
+    echo "  median work-per-proxy-CPU-second ratio: mio-proxy / HAProxy $(median "${ratios[@]}")," \
+         "mio-proxy / minimal epoll relay $(median "${rratios[@]}")"
 done
 
+[ -n "${QUICK:-}" ] && exit 0  # ping-pong and streaming only
 # One iperf3 stream through each proxy (iperf3's server replaces the echo backend here).
 echo
 echo "iperf3, one stream, ${SECONDS_PER_RUN}s (caveat: on two cores the iperf3 client and server"

@@ -30,6 +30,15 @@ const std::vector<std::pair<std::string, Balance>>& balance_names() {
     return names;
 }
 
+const std::vector<std::pair<std::string, SpliceMode>>& splice_names() {
+    static const std::vector<std::pair<std::string, SpliceMode>> names{
+        {"off", SpliceMode::off},
+        {"auto", SpliceMode::auto_},
+        {"always", SpliceMode::always},
+    };
+    return names;
+}
+
 /// A duration that must not be zero ("off" is rejected too).
 std::chrono::milliseconds positive_duration(Section& section, std::string_view key,
                                             std::chrono::milliseconds default_value) {
@@ -49,7 +58,7 @@ ProxyRuntimeConfig parse_runtime(Section runtime) {
                                          format_size(2 * config.buffer_size) + ")");
     }
     config.drain_timeout = runtime.duration("drain_timeout", config.drain_timeout);
-    config.splice = runtime.get<bool>("splice", config.splice);
+    config.splice = runtime.choice("splice", config.splice, splice_names());
     return config;
 }
 
@@ -185,6 +194,13 @@ void parse_listeners(ProxyConfig& config, Section& root, BindClaims& bound) {
 }
 
 }  // namespace
+
+std::string_view to_string(SpliceMode mode) noexcept {
+    for (const auto& [name, value] : splice_names()) {
+        if (value == mode) return name;
+    }
+    return "?";
+}
 
 std::string_view to_string(Balance balance) noexcept {
     switch (balance) {

@@ -21,12 +21,24 @@ enum class Balance { round_robin, least_conn, p2c, random, hash, first };
 
 [[nodiscard]] std::string_view to_string(Balance balance) noexcept;
 
+/// When the relay moves bytes with Linux splice(2) (socket -> pipe -> socket, never through
+/// user space) instead of copying them through a buffer.
+///   off     never
+///   auto    per direction, while it carries bulk data: from the read that fills a whole
+///           buffer until a read finds the socket drained with little data (small messages
+///           are cheaper to copy: splicing them costs an extra system call each)
+///   always  every direction of every connection, from the start
+/// Without a pipe (descriptor or memory limits), a direction relays through a buffer.
+enum class SpliceMode { off, auto_, always };
+
+[[nodiscard]] std::string_view to_string(SpliceMode mode) noexcept;
+
 struct ProxyRuntimeConfig {
     std::uint32_t max_connections = 20000;      ///< client connections, all listeners (1..10^7)
     std::uint64_t buffer_size = 16 * 1024;      ///< per direction per connection (1KiB..16MiB)
     std::uint64_t memory_limit = 512ull << 20;  ///< buffer pool budget; reaching it pauses accepts
     std::chrono::milliseconds drain_timeout{25000};
-    bool splice = false;  ///< Linux splice(2) zero-copy relay
+    SpliceMode splice = SpliceMode::auto_;  ///< Linux splice(2) zero-copy relay
 
     friend bool operator==(const ProxyRuntimeConfig&, const ProxyRuntimeConfig&) = default;
 };

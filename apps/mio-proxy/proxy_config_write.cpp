@@ -17,7 +17,7 @@ toml::table runtime_to_toml(const ProxyRuntimeConfig& runtime) {
     put_size(table, "buffer_size", runtime.buffer_size);
     put_size(table, "memory_limit", runtime.memory_limit);
     put_duration(table, "drain_timeout", runtime.drain_timeout);
-    table.insert("splice", runtime.splice);
+    table.insert("splice", std::string(to_string(runtime.splice)));
     return table;
 }
 

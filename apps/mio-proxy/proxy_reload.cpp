@@ -56,6 +56,16 @@ void ProxyServer::apply(ProxyConfig next) {
         }
     }
     const bool admin_changed = !(next.admin == config_.admin);
+    // The buffer and pipe pools are sized once: their keys apply at the next start.
+    if (next.runtime.buffer_size != config_.runtime.buffer_size ||
+        next.runtime.memory_limit != config_.runtime.memory_limit) {
+        spdlog::warn(
+            "reload: runtime.buffer_size and runtime.memory_limit take effect at the next start; "
+            "keeping {} and {} bytes",
+            config_.runtime.buffer_size, config_.runtime.memory_limit);
+        next.runtime.buffer_size = config_.runtime.buffer_size;
+        next.runtime.memory_limit = config_.runtime.memory_limit;
+    }
     config_ = std::move(next);
     for (const ProxyListenerConfig* c : to_open) {
         try {

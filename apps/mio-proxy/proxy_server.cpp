@@ -48,6 +48,18 @@ ProxyServer::ProxyServer(ProxyConfig config, ReloadFn<ProxyConfig> reload)
     const std::size_t buffers =
         std::max<std::uint64_t>(2, config_.runtime.memory_limit / config_.runtime.buffer_size);
     pool_ = std::make_unique<BufferPool>(config_.runtime.buffer_size, buffers);
+    pipes_ = std::make_unique<PipePool>(config_.runtime.buffer_size, PipePool::default_max_pipes(),
+                                        *pool_);
+    metrics_.add_gauge("buffers_in_use", "Relay buffers and splice pipes in use (memory_limit)",
+                       [this] { return pool_->in_use(); });
+    metrics_.add_gauge("splice_pipes_in_use", "Splice pipes held by connections",
+                       [this] { return pipes_->in_use(); });
+    metrics_.add_counter("spliced_bytes_total",
+                         "Bytes relayed through splice pipes (both directions)",
+                         [this] { return spliced_bytes_; });
+    metrics_.add_counter("splice_pipes_refused_total",
+                         "Times a direction wanted a splice pipe and relayed through a buffer",
+                         [this] { return pipes_->refused_total(); });
     tunnels_.reserve(config_.runtime.max_connections);
     timers_.reserve(config_.runtime.max_connections);
     std::uint64_t seed = 0x9e3779b97f4a7c15ull;
@@ -62,6 +74,14 @@ ProxyServer::ProxyServer(ProxyConfig config, ReloadFn<ProxyConfig> reload)
 ProxyServer::~ProxyServer() {
     for (auto& socket : sockets_)
         close_socket(socket);
+    // Connections still open (a hard stop) give their buffers and pipes back before the pools
+    // go.
+    tunnels_.for_each([&](SlabKey, Tunnel& t) {
+        for (Direction* d : {&t.up, &t.down}) {
+            pipes_->release(std::move(d->pipe));
+            d->buf = IoBuffer{};
+        }
+    });
 }
 
 std::uint32_t ProxyServer::upstream_index(const std::string& name) const {
@@ -124,8 +144,9 @@ void ProxyServer::begin_turn(Clock::time_point now) {
 }
 
 int ProxyServer::run() {
-    spdlog::info("mio-proxy ready ({} listeners, {} upstreams, backend {}{})", listeners_.size(),
-                 upstreams_.size(), mio::backend_name(), config_.runtime.splice ? ", splice" : "");
+    spdlog::info("mio-proxy ready ({} listeners, {} upstreams, backend {}, splice {})",
+                 listeners_.size(), upstreams_.size(), mio::backend_name(),
+                 to_string(config_.runtime.splice));
     const int code = run_event_loop(*this, poll_, events_, lifecycle_);
     if (code != 0) return code;
     spdlog::info("mio-proxy stopped ({} connections left)", open_total_);

@@ -11,7 +11,8 @@
 //                          a stale token never reaches a reused slot
 //
 // Files: proxy_server.cpp (setup, loop, signals, drain, timers), proxy_tunnel.cpp (accept,
-// connect with retries, relay, half-close and reset), proxy_splice.cpp (splice(2) relay),
+// connect with retries, events, close and reset), proxy_relay.cpp (buffered relay, half-close),
+// proxy_splice.cpp (splice(2) relay), pipe_pool.cpp (splice pipes),
 // proxy_health.cpp (active checks), proxy_admin.cpp (/metrics, /upstreams, /connections),
 // proxy_reload.cpp (SIGHUP: apply).
 
@@ -36,6 +37,7 @@
 
 #include "admin/http_server.hpp"
 #include "cli/daemon.hpp"
+#include "pipe_pool.hpp"
 #include "proxy_config.hpp"
 #include "runtime/buffer_pool.hpp"
 #include "runtime/daemon_support.hpp"
@@ -79,14 +81,13 @@ struct Side {
     bool shut = false;         ///< we shut its write side (forwarded the other side's FIN)
 };
 
-/// A spliced direction: a kernel pipe stands in for the user-space buffer.
-struct SplicePipe {
-    mio::UniqueFd read_end;
-    mio::UniqueFd write_end;
-    std::size_t bytes = 0;  ///< bytes in the pipe
-    /// The last socket -> pipe splice met EAGAIN with bytes in the pipe: the pipe may be full
-    /// (see relay_splice); no more reads into it until some bytes have left it.
-    bool full = false;
+/// One direction of a tunnel: a buffer, or a pipe while it splices.
+struct Direction {
+    IoBuffer buf;
+    std::unique_ptr<SplicePipe> pipe;  ///< from pipes_, while splicing
+    /// Splice this direction once its buffer is empty: splice = always, or splice = auto and
+    /// a read filled the whole buffer. Cleared (auto) when a splice finds little data.
+    bool bulk = false;
 };
 
 /// A client connection and its upstream connection.
@@ -94,9 +95,8 @@ struct Tunnel {
     enum class State : std::uint8_t { connecting, open };
     Side client;
     Side server;
-    IoBuffer up;                                       ///< client -> server
-    IoBuffer down;                                     ///< server -> client
-    std::unique_ptr<std::array<SplicePipe, 2>> pipes;  ///< with [runtime] splice: up, down
+    Direction up;    ///< client -> server
+    Direction down;  ///< server -> client
     std::uint32_t listener = 0;
     std::uint32_t upstream = 0;
     std::optional<std::uint32_t> server_index;  ///< into the upstream's servers, once picked
@@ -152,7 +152,9 @@ public:
 
 private:
     using Clock = std::chrono::steady_clock;
-    enum class Flow { idle, more, close, reset_from, reset_to };
+    /// What a relay step left: nothing to do until an event, more to do (queue the tunnel),
+    /// a reset on either side, or (from relay() only) a switch to splicing.
+    enum class Flow { idle, more, reset_from, reset_to, to_splice };
 
     // proxy_server.cpp
     void open_listener(const ProxyListenerConfig& config);
@@ -170,7 +172,8 @@ private:
     void on_connect_event(SlabKey key, Tunnel& t);
     void connect_failed(SlabKey key, Tunnel& t, std::string_view why);
     void advance(SlabKey key, Tunnel& t);
-    Flow relay(SlabKey key, Tunnel& t, Side& from, Side& to, IoBuffer& buf, bool upward);
+    Flow pump(SlabKey key, Tunnel& t, Side& from, Side& to, Direction& dir, bool upward);
+    Flow relay(SlabKey key, Tunnel& t, Side& from, Side& to, Direction& dir, bool upward);
     void watch_writes(SlabKey key, Side& side, bool server_side);
     void close_tunnel(SlabKey key, std::string_view reason, bool reset_client = false,
                       bool reset_server = false);
@@ -180,8 +183,8 @@ private:
     std::optional<std::uint32_t> check_idle(std::uint64_t key, std::uint32_t expiry);
 
     // proxy_splice.cpp
-    Flow relay_splice(SlabKey key, Tunnel& t, Side& from, Side& to, SplicePipe& pipe, bool upward);
-    bool ensure_pipes(Tunnel& t);
+    Flow relay_splice(SlabKey key, Tunnel& t, Side& from, Side& to, Direction& dir, bool upward);
+    void release_pipes(Tunnel& t);
 
     // proxy_health.cpp
     void setup_checks();
@@ -209,21 +212,32 @@ private:
     std::deque<Upstream> upstreams_;
     std::vector<ProxySocket> sockets_;
     std::vector<HealthCheck> checks_;
+    // The pools come before the tunnels that hold their buffers and pipes.
+    std::unique_ptr<BufferPool> pool_;
+    std::unique_ptr<PipePool> pipes_;
     Slab<Tunnel> tunnels_;
     std::vector<SlabKey> ready_;
     std::vector<SlabKey> ready_swap_;
     std::vector<std::uint32_t> ready_sockets_;
     std::vector<SlabKey> starved_;
     std::unordered_map<std::string, std::uint32_t> per_ip_;
-    std::unique_ptr<BufferPool> pool_;
     TimerQueue timers_;
     IdleWheel idle_;
     std::optional<AdminServer> admin_;
     std::uint64_t open_total_ = 0;
+    std::uint64_t spliced_bytes_ = 0;  ///< bytes delivered from pipes (both directions)
     std::uint32_t now_tick_ = 0;
     Lifecycle lifecycle_;
     std::optional<Clock::time_point> accept_retry_at_;
 };
+
+/// The token of a tunnel's client (server_side false) or server socket.
+[[nodiscard]] inline mio::Token tunnel_token(SlabKey key, bool server_side) noexcept {
+    return mio::Token{key.value | (server_side ? ProxyServer::kServerSide : 0)};
+}
+
+/// Forwards a FIN: shuts the write side of `side`'s socket and marks it shut.
+void shut_write(Side& side);
 
 /// The `serve` callback of mio-proxy's DaemonSpec.
 int serve_proxy(ProxyConfig config, const CliOptions& options, ReloadFn<ProxyConfig> reload);

@@ -1,8 +1,14 @@
-// [runtime] splice = true: the relay moves bytes socket -> pipe -> socket with splice(2), so
-// they never enter user space. Same semantics as the buffered relay: bounded by the pipe's
-// size (buffer_size), backpressure both ways, FIN forwarded once the pipe is empty, resets
-// forwarded. All splices run through the streams' try_io(), so WouldBlock re-arms the
-// registration on backends that emulate edges.
+// The splice(2) relay: a direction with a pipe moves bytes socket -> pipe -> socket, so they
+// never enter user space. Same semantics as the buffered relay (proxy_relay.cpp): bounded by
+// the pipe's capacity (buffer_size), backpressure both ways, FIN forwarded once the pipe is
+// empty, resets forwarded. All splices run through the streams' try_io(), so WouldBlock
+// re-arms the registration on backends that emulate edges.
+//
+// With splice = auto, a direction splices while it carries bulk data: a splice that finds the
+// socket drained after fewer than a quarter of a buffer ends it, and once the pipe is empty
+// the pipe goes back to the pool and the direction copies through a buffer again (for small
+// messages, a splice costs a system call more than a copy: the drained socket is only known
+// from an EAGAIN).
 #include <fcntl.h>
 
 #include "proxy_server.hpp"
@@ -20,26 +26,18 @@ mio::Result<std::size_t> splice_once(int in, int out, std::size_t len) {
 
 }  // namespace
 
-bool ProxyServer::ensure_pipes(Tunnel& t) {
-    auto pipes = std::make_unique<std::array<SplicePipe, 2>>();
-    for (SplicePipe& p : *pipes) {
-        int fds[2];
-        if (::pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) return false;
-        p.read_end.reset(fds[0]);
-        p.write_end.reset(fds[1]);
-        // The pipe is this direction's buffer: give it buffer_size (rounded up to pages).
-        (void)::fcntl(fds[1], F_SETPIPE_SZ, static_cast<int>(config_.runtime.buffer_size));
-    }
-    t.pipes = std::move(pipes);
-    return true;
+void ProxyServer::release_pipes(Tunnel& t) {
+    pipes_->release(std::move(t.up.pipe));
+    pipes_->release(std::move(t.down.pipe));
 }
 
 ProxyServer::Flow ProxyServer::relay_splice(SlabKey key, Tunnel& t, Side& from, Side& to,
-                                            SplicePipe& pipe, bool upward) {
-    const int capacity = ::fcntl(pipe.write_end.get(), F_GETPIPE_SZ);
-    const std::size_t cap = capacity > 0 ? static_cast<std::size_t>(capacity) : 65536;
+                                            Direction& dir, bool upward) {
+    SplicePipe& pipe = *dir.pipe;
+    const std::size_t cap = pipe.capacity;
     ServerRuntime& server = upstreams_[t.upstream].servers()[*t.server_index];
     ListenerMetrics& metrics = *listeners_[t.listener].metrics;
+    if (config_.runtime.splice == SpliceMode::off) dir.bulk = false;  // turned off by a reload
     for (int round = 0; round < kRounds; ++round) {
         bool progress = false;
         if (pipe.bytes > 0 && to.can_write && !to.shut) {
@@ -51,6 +49,7 @@ ProxyServer::Flow ProxyServer::relay_splice(SlabKey key, Tunnel& t, Side& from, 
                 *to.stream);
             if (n) {
                 pipe.bytes -= *n;
+                spliced_bytes_ += *n;
                 progress = *n > 0;
                 if (*n > 0) pipe.full = false;
                 if (upward)
@@ -64,17 +63,25 @@ ProxyServer::Flow ProxyServer::relay_splice(SlabKey key, Tunnel& t, Side& from, 
                 return Flow::reset_to;
             }
         }
+        if (pipe.bytes == 0 && !dir.bulk) {
+            // splice = auto and the traffic is no longer bulk: back to the buffer.
+            pipes_->release(std::move(dir.pipe));
+            return Flow::more;
+        }
         if (!from.eof && from.can_read && !pipe.full && pipe.bytes < cap) {
+            const std::size_t asked = cap - pipe.bytes;
             auto n = std::visit(
                 [&](auto& s) {
-                    return s.try_io([&](int fd) {
-                        return splice_once(fd, pipe.write_end.get(), cap - pipe.bytes);
-                    });
+                    return s.try_io(
+                        [&](int fd) { return splice_once(fd, pipe.write_end.get(), asked); });
                 },
                 *from.stream);
             if (n && *n > 0) {
                 pipe.bytes += *n;
                 progress = true;
+                if (*n < asked && *n < cap / 4 && config_.runtime.splice == SpliceMode::auto_) {
+                    dir.bulk = false;  // little data and the socket (likely) drained
+                }
                 if (upward)
                     metrics.bytes_in += *n;
                 else
@@ -100,9 +107,7 @@ ProxyServer::Flow ProxyServer::relay_splice(SlabKey key, Tunnel& t, Side& from, 
             }
         }
         if (from.eof && pipe.bytes == 0 && !to.shut) {
-            (void)std::visit([](auto& s) { return s.shutdown(mio::net::Shutdown::write); },
-                             *to.stream);
-            to.shut = true;
+            shut_write(to);
             progress = true;
         }
         if (progress) t.last_active = now_tick_;

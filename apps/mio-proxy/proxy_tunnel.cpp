@@ -1,7 +1,8 @@
 // Tunnels: accepting clients, connecting upstream (with retries on the next eligible server),
-// and relaying both ways with backpressure, half-close and reset forwarding. Edge-triggered
-// rules: a side is retried only after an event for it; each wake-up does a bounded amount of
-// work, and a tunnel with more to do goes to the ready list.
+// dispatching events, timers and closing (with reset forwarding). The relay itself is in
+// proxy_relay.cpp (buffers) and proxy_splice.cpp (pipes). Edge-triggered rules: a side is
+// retried only after an event for it; each wake-up does a bounded amount of work, and a tunnel
+// with more to do goes to the ready list.
 #include <spdlog/spdlog.h>
 
 #include "proxy_server.hpp"
@@ -11,7 +12,6 @@ namespace app {
 namespace {
 
 constexpr int kAcceptBudget = 64;
-constexpr int kRounds = 8;
 constexpr auto kAcceptRetry = std::chrono::milliseconds(250);
 
 mio::Result<ProxyStream> connect_to(const Endpoint& endpoint) {
@@ -23,15 +23,6 @@ mio::Result<ProxyStream> connect_to(const Endpoint& endpoint) {
     auto s = mio::net::TcpStream::connect(endpoint.inet());
     if (!s) return mio::fail(s.error());
     return ProxyStream(std::move(*s));
-}
-
-mio::Token token_of(SlabKey key, bool server) {
-    return mio::Token{key.value | (server ? ProxyServer::kServerSide : 0)};
-}
-
-void shut_write(Side& side) {
-    (void)std::visit([](auto& s) { return s.shutdown(mio::net::Shutdown::write); }, *side.stream);
-    side.shut = true;
 }
 
 // A reset is forwarded as a reset: SO_LINGER 0 makes close() send RST.
@@ -120,7 +111,7 @@ void ProxyServer::start_tunnel(ProxyStream client, std::uint32_t listener_index,
     t.client_key = stable_hash(std::as_bytes(std::span(ip)));
     auto registered = std::visit(
         [&](auto& s) {
-            return poll_.registry().register_source(s, token_of(key, false),
+            return poll_.registry().register_source(s, tunnel_token(key, false),
                                                     mio::Interest::readable);
         },
         *t.client.stream);
@@ -139,9 +130,7 @@ void ProxyServer::start_tunnel(ProxyStream client, std::uint32_t listener_index,
     listener.metrics->on_open();
     const auto idle = upstreams_[t.upstream].config().idle_timeout;
     if (idle.count() > 0) idle_.add(key.value, now_tick_ + IdleWheel::ticks_in(idle));
-    if (config_.runtime.splice && !ensure_pipes(t)) {
-        spdlog::warn("splice: cannot create pipes, relaying through buffers for this connection");
-    }
+    if (config_.runtime.splice == SpliceMode::always) t.up.bulk = t.down.bulk = true;
     connect_next(key, t);
 }
 
@@ -171,7 +160,7 @@ void ProxyServer::connect_next(SlabKey key, Tunnel& t) {
         auto registered = std::visit(
             [&](auto& s) {
                 return poll_.registry().register_source(
-                    s, token_of(key, true), mio::Interest::readable | mio::Interest::writable);
+                    s, tunnel_token(key, true), mio::Interest::readable | mio::Interest::writable);
             },
             *t.server.stream);
         if (!registered) {
@@ -226,7 +215,7 @@ void ProxyServer::on_connect_event(SlabKey key, Tunnel& t) {
     t.server.watch_write = false;
     (void)std::visit(
         [&](auto& s) {
-            return poll_.registry().reregister_source(s, token_of(key, true),
+            return poll_.registry().reregister_source(s, tunnel_token(key, true),
                                                       mio::Interest::readable);
         },
         *t.server.stream);
@@ -257,11 +246,7 @@ void ProxyServer::queue(SlabKey key, Tunnel& t) {
 
 void ProxyServer::advance(SlabKey key, Tunnel& t) {
     const bool open = t.state == Tunnel::State::open;
-    const bool spliced = t.pipes != nullptr;
-    // Spliced tunnels leave the client's first bytes in the kernel until the server is there.
-    if (spliced && !open) return;
-    const Flow up = spliced && open ? relay_splice(key, t, t.client, t.server, (*t.pipes)[0], true)
-                                    : relay(key, t, t.client, t.server, t.up, true);
+    const Flow up = pump(key, t, t.client, t.server, t.up, true);
     if (up == Flow::reset_from || up == Flow::reset_to) {
         return close_tunnel(key, up == Flow::reset_from ? "client reset" : "server gone",
                             up == Flow::reset_to, up == Flow::reset_from);
@@ -270,8 +255,7 @@ void ProxyServer::advance(SlabKey key, Tunnel& t) {
         if (up == Flow::more) queue(key, t);
         return;
     }
-    const Flow down = spliced ? relay_splice(key, t, t.server, t.client, (*t.pipes)[1], false)
-                              : relay(key, t, t.server, t.client, t.down, false);
+    const Flow down = pump(key, t, t.server, t.client, t.down, false);
     if (down == Flow::reset_from || down == Flow::reset_to) {
         return close_tunnel(key, down == Flow::reset_from ? "server reset" : "client gone",
                             down == Flow::reset_from, down == Flow::reset_to);
@@ -285,90 +269,6 @@ void ProxyServer::advance(SlabKey key, Tunnel& t) {
     }
     if (t.starved) starved_.push_back(key);
     if (up == Flow::more || down == Flow::more) queue(key, t);
-}
-
-void ProxyServer::watch_writes(SlabKey key, Side& side, bool server_side) {
-    if (side.watch_write) return;
-    // Once a socket has been full it stays watched: re-registering each time would cost a
-    // system call per burst on a streaming connection.
-    side.watch_write = true;
-    (void)std::visit(
-        [&](auto& s) {
-            return poll_.registry().reregister_source(
-                s, token_of(key, server_side), mio::Interest::readable | mio::Interest::writable);
-        },
-        *side.stream);
-}
-
-ProxyServer::Flow ProxyServer::relay(SlabKey key, Tunnel& t, Side& from, Side& to, IoBuffer& buf,
-                                     bool upward) {
-    const bool connected = t.state == Tunnel::State::open;
-    ServerRuntime* server =
-        t.server_index ? &upstreams_[t.upstream].servers()[*t.server_index] : nullptr;
-    ListenerMetrics& metrics = *listeners_[t.listener].metrics;
-    for (int round = 0; round < kRounds; ++round) {
-        bool progress = false;
-        if (connected && !buf.empty() && to.can_write && !to.shut) {
-            const std::size_t offered = buf.readable_bytes();
-            auto n = std::visit([&](auto& s) { return s.write(buf.readable_span()); }, *to.stream);
-            if (n) {
-                buf.consume(*n);
-                progress = *n > 0;
-                // A short write filled the socket buffer: wait for writable (libpoll re-arms).
-                if (*n < offered) {
-                    to.can_write = false;
-                    watch_writes(key, to, upward);
-                }
-                if (upward) {
-                    if (server) server->bytes_to_server += *n;
-                } else {
-                    metrics.bytes_out += *n;
-                }
-            } else if (mio::is_would_block(n.error())) {
-                to.can_write = false;
-                watch_writes(key, to, upward);
-            } else {
-                return Flow::reset_to;
-            }
-        }
-        if (!from.eof && from.can_read) {
-            t.starved = !buf.ensure(*pool_);
-            if (!t.starved && buf.writable_bytes() == 0) buf.compact();
-            if (!t.starved && buf.writable_bytes() > 0) {
-                const std::size_t room = buf.writable_bytes();
-                auto n =
-                    std::visit([&](auto& s) { return s.read(buf.writable_span()); }, *from.stream);
-                if (n && *n > 0) {
-                    buf.commit(*n);
-                    progress = true;
-                    // A short read emptied the socket: skip the read that would say WouldBlock
-                    // (libpoll re-arms on it), unless a FIN is known to be waiting behind it.
-                    if (*n < room && !from.fin_hint) from.can_read = false;
-                    if (upward) {
-                        metrics.bytes_in += *n;
-                    } else if (server) {
-                        server->bytes_from_server += *n;
-                    }
-                } else if (n) {
-                    from.eof = true;
-                    progress = true;
-                } else if (mio::is_would_block(n.error())) {
-                    from.can_read = false;
-                } else {
-                    return Flow::reset_from;
-                }
-            }
-        }
-        if (buf.empty()) (void)buf.release_if_empty();
-        // Half-close: the FIN goes on once everything before it has been delivered.
-        if (connected && from.eof && buf.empty() && !to.shut) {
-            shut_write(to);
-            progress = true;
-        }
-        if (progress) t.last_active = now_tick_;
-        if (!progress) return Flow::idle;
-    }
-    return Flow::more;
 }
 
 void ProxyServer::arm_timer(SlabKey key, Tunnel& t, std::chrono::milliseconds after) {
@@ -404,6 +304,7 @@ void ProxyServer::close_tunnel(SlabKey key, std::string_view reason, bool reset_
                                bool reset_server) {
     auto t = tunnels_.remove(key);
     if (!t) return;
+    release_pipes(*t);
     if (reset_client) arm_reset(t->client);
     if (reset_server) arm_reset(t->server);
     for (Side* side : {&t->client, &t->server}) {

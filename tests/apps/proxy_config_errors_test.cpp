@@ -157,8 +157,10 @@ TEST_CASE("proxy config errors are located and name the full key", "[config][pro
          "runtime.memory_limit", "must be at least 2 x buffer_size (2MiB)"},
         {"max_connections zero", "[runtime]\nmax_connections = 0\n" + m, 2,
          "runtime.max_connections", "between 1 and 10000000"},
-        {"splice wrong type", "[runtime]\nsplice = 1\n" + m, 2, "runtime.splice",
-         "expected a boolean"},
+        {"splice wrong type", "[runtime]\nsplice = true\n" + m, 2, "runtime.splice",
+         "a string, one of off, auto, always"},
+        {"splice unknown mode", "[runtime]\nsplice = \"alway\"\n" + m, 2, "runtime.splice",
+         "expected one of off, auto, always; did you mean 'always'?"},
         {"bad log level", m + "[log]\nlevel = \"loud\"\n", 8, "log.level",
          "expected one of trace, debug, info, warn, error, off"},
     };

@@ -83,7 +83,7 @@ TEST_CASE("a minimal proxy config gets every default", "[config][proxy_config]")
     CHECK(config.runtime.buffer_size == 16 * 1024);
     CHECK(config.runtime.memory_limit == 512ull << 20);
     CHECK(config.runtime.drain_timeout == 25s);
-    CHECK_FALSE(config.runtime.splice);
+    CHECK(config.runtime.splice == app::SpliceMode::auto_);
     CHECK(config.log == app::LogConfig{});
     CHECK_FALSE(config.admin.listen.has_value());
     REQUIRE(config.listeners.size() == 1);
@@ -171,7 +171,7 @@ max_connections = 500
 buffer_size = "64KiB"
 memory_limit = 1000000
 drain_timeout = "off"
-splice = true
+splice = "always"
 [log]
 level = "debug"
 format = "json"

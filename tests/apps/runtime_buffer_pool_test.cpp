@@ -116,3 +116,21 @@ TEST_CASE("IoBuffer indices: commit, consume, compact, full", "[runtime][buffers
     io.compact();  // nothing consumed: a no-op
     CHECK(contents(io) == "x");
 }
+
+TEST_CASE("BufferPool::reserve counts against the budget without memory", "[runtime][buffers]") {
+    BufferPool pool(16, 3);
+    IoBuffer a;
+    REQUIRE(a.ensure(pool));
+    CHECK(pool.reserve());
+    CHECK(pool.reserve());
+    CHECK(pool.in_use() == 3);
+    CHECK(pool.allocated_bytes() == 16);  // reservations allocate nothing
+    CHECK_FALSE(pool.reserve());          // the budget is spent
+    IoBuffer b;
+    CHECK_FALSE(b.ensure(pool));
+    CHECK(pool.exhausted_total() == 2);
+    pool.unreserve();
+    CHECK(b.ensure(pool));  // the freed slot is a real buffer again
+    pool.unreserve();
+    CHECK(pool.available() == 1);
+}

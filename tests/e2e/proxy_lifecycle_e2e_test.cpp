@@ -1,5 +1,6 @@
 // mio-proxy end to end, limits and lifecycle: a listener's max_connections and
-// max_connections_per_ip, and a graceful SIGTERM drain with transfers in flight.
+// max_connections_per_ip, a graceful SIGTERM drain with transfers in flight, and a reload of
+// the runtime keys.
 #ifdef MIO_PROXY_PATH
 
 #include <signal.h>
@@ -109,6 +110,31 @@ TEST_CASE("proxy: SIGTERM drains: transfers in flight finish, readyz is 503, new
     clients.clear();
     CHECK(proxy.wait_exit(kWait) == 0);
     CHECK(proxy.stderr_text().find("mio-proxy stopped (0 connections left)") != std::string::npos);
+}
+
+// SIGHUP: splice is switched live (an open connection keeps flowing), the pool sizes are kept
+// until the next start, with a warning that says so.
+TEST_CASE("proxy: reload switches splice live and keeps the pool sizes", "[e2e][proxy]") {
+    Backend echo;
+    ProxyProcess proxy(simple_proxy({echo.addr()}));  // splice = auto by default
+    Client open = Client::tcp(proxy.front());
+    const std::string bulk = pattern(4 << 20, 31);
+    CHECK(diff(open.echo(bulk, std::chrono::seconds(60)), bulk) == "");
+    const auto spliced = series(proxy.metrics(), "mio_proxy_spliced_bytes_total");
+    CHECK(spliced > 0u);
+
+    const std::size_t mark = proxy.stderr_mark();
+    proxy.reload(simple_proxy({echo.addr()}, "", "splice = \"off\"\nbuffer_size = \"64KiB\""));
+    CHECK(proxy.wait_for_line("take effect at the next start; keeping 16384", kWait, mark)
+              .has_value());
+    // The open connection (its directions were splicing) and a new one move bulk by copying.
+    CHECK(diff(open.echo(bulk, std::chrono::seconds(60)), bulk) == "");
+    Client fresh = Client::tcp(proxy.front());
+    CHECK(diff(fresh.echo(bulk, std::chrono::seconds(60)), bulk) == "");
+    const std::string m = proxy.metrics();
+    // The open connection's pipes were empty: they went back at its next event, unused.
+    CHECK(series(m, "mio_proxy_spliced_bytes_total") == spliced);
+    CHECK(series(m, "mio_proxy_splice_pipes_in_use") == 0u);
 }
 
 #endif  // MIO_PROXY_PATH

@@ -1,6 +1,6 @@
 // mio-proxy end to end, the byte stream: mio-echo behind the proxy under 1,000 concurrent
 // connections, a slow reader (backpressure keeps the proxy's memory bounded), half-close,
-// reset propagation both ways (with plain TCP peers of our own), and the same with splice(2).
+// reset propagation both ways (with plain TCP peers of our own), and each splice(2) mode.
 #ifdef MIO_PROXY_PATH
 
 #include <poll.h>
@@ -162,24 +162,66 @@ TEST_CASE("proxy: a backend's reset reaches the client as a reset (or EOF), neve
     CHECK(std::string_view("more").starts_with(r.data));  // a prefix of what followed, if any
 }
 
-TEST_CASE("proxy: splice: 64 MiB byte-exact and half-close", "[e2e][proxy]") {
+TEST_CASE("proxy: splice always: 64 MiB byte-exact and half-close", "[e2e][proxy]") {
     Backend echo;
-    ProxyProcess proxy(simple_proxy({echo.addr()}, "", "splice = true"));
-    CHECK(proxy.wait_for_line("splice").has_value());  // "mio-proxy ready (..., splice)"
+    ProxyProcess proxy(simple_proxy({echo.addr()}, "", "splice = \"always\""));
+    CHECK(proxy.wait_for_line("splice always").has_value());  // "mio-proxy ready (...)"
     check_big_echo(proxy.front(), 64 * 1024 * 1024, 11);
     check_half_close(proxy.front());
     const auto in = wait_metric(proxy.admin_address(), "mio_proxy_bytes_in_total", "front",
                                 64 * 1024 * 1024 + (1 << 20));
     CHECK(in == 64 * 1024 * 1024 + (1 << 20));
+    const std::string m = proxy.metrics();
+    CHECK(series(m, "mio_proxy_spliced_bytes_total") > 0u);
+    CHECK(series(m, "mio_proxy_splice_pipes_in_use") == 0u);  // all back with the connections
+    CHECK(series(m, "mio_proxy_buffers_in_use") == 0u);
 }
 
-TEST_CASE("proxy: 64 MiB byte-exact through buffers", "[e2e][proxy]") {
+// splice = auto (the default): small messages are copied, bulk is spliced, and a connection
+// that goes back to small messages gives its pipes back while it stays open.
+TEST_CASE("proxy: splice auto: bulk spliced, small messages copied", "[e2e][proxy]") {
     Backend echo;
     ProxyProcess proxy(simple_proxy({echo.addr()}));
+    CHECK(proxy.wait_for_line("splice auto").has_value());
+    Client c = Client::tcp(proxy.front());
+    const auto small_talk = [&](std::uint64_t seed) {
+        for (int i = 0; i < 20; ++i) {
+            const std::string message = pattern(100, seed + static_cast<std::uint64_t>(i));
+            REQUIRE(c.echo(message) == message);
+        }
+    };
+    small_talk(1);
+    CHECK(series(proxy.metrics(), "mio_proxy_spliced_bytes_total") == 0u);
+    // 8 MiB in writes of up to 256 KiB: loopback segments of up to 64 KiB fill a 16 KiB read.
+    const std::string bulk = pattern(8 << 20, 7);
+    const std::string back = c.echo(bulk, std::chrono::seconds(60));
+    REQUIRE(back.size() == bulk.size());
+    CHECK(diff(back, bulk) == "");
+    const auto spliced = series(proxy.metrics(), "mio_proxy_spliced_bytes_total");
+    CHECK(spliced > 0u);
+    CHECK(spliced <= 2u * bulk.size());
+    // Each direction's first small message after the bulk ends its splicing: the pipes go
+    // back to the pool before the echo is written back.
+    small_talk(100);
+    const std::string m = proxy.metrics();
+    CHECK(series(m, "mio_proxy_splice_pipes_in_use") == 0u);
+    small_talk(200);
+    CHECK(series(proxy.metrics(), "mio_proxy_spliced_bytes_total") ==
+          series(m, "mio_proxy_spliced_bytes_total"));  // copied again, not spliced
+    c.shutdown_write();
+    const auto rest = c.read_to_eof();
+    CHECK(rest.eof);
+    check_half_close(proxy.front());
+}
+
+TEST_CASE("proxy: splice off: 64 MiB byte-exact through buffers", "[e2e][proxy]") {
+    Backend echo;
+    ProxyProcess proxy(simple_proxy({echo.addr()}, "", "splice = \"off\""));
     check_big_echo(proxy.front(), 64 * 1024 * 1024, 12);
     const auto out =
         wait_metric(proxy.admin_address(), "mio_proxy_bytes_out_total", "front", 64 * 1024 * 1024);
     CHECK(out == 64 * 1024 * 1024);
+    CHECK(series(proxy.metrics(), "mio_proxy_spliced_bytes_total") == 0u);
 }
 
 #endif  // MIO_PROXY_PATH

@@ -114,7 +114,7 @@ std::string Section::one_of(std::string_view key, std::string_view default_value
     const toml::node* node = lookup(key);
     if (node == nullptr) return std::string(default_value);
     const auto* text = node->as_string();
-    if (text == nullptr) wrong_type(*node, key_path(key), "a string");
+    if (text == nullptr) wrong_type(*node, key_path(key), "a string, one of " + join_list(allowed));
     for (const std::string& candidate : allowed) {
         if (candidate == text->get()) return candidate;
     }

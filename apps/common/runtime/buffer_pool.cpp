@@ -49,6 +49,20 @@ PooledBuffer BufferPool::acquire() {
     return PooledBuffer(this, data, buffer_size_);
 }
 
+bool BufferPool::reserve() noexcept {
+    if (in_use_ == max_buffers_) {
+        ++exhausted_total_;
+        return false;
+    }
+    ++in_use_;
+    return true;
+}
+
+void BufferPool::unreserve() noexcept {
+    assert(in_use_ > 0 && "unreserve() without reserve()");
+    --in_use_;
+}
+
 void BufferPool::preallocate(std::size_t n) {
     for (; n > 0 && owned_.size() < max_buffers_; --n) {
         owned_.push_back(std::make_unique_for_overwrite<std::byte[]>(buffer_size_));

@@ -63,6 +63,13 @@ public:
     /// exhausted_total()). Allocates only while the pool grows. Errors: std::bad_alloc.
     [[nodiscard]] PooledBuffer acquire();
 
+    /// Counts one buffer of the budget as used without handing out memory, for memory held
+    /// elsewhere on the pool's behalf (mio-proxy's splice pipes). False (counted in
+    /// exhausted_total()) when the budget is exhausted. Undo with unreserve().
+    [[nodiscard]] bool reserve() noexcept;
+    /// Gives back one buffer taken with reserve().
+    void unreserve() noexcept;
+
     /// Allocates `n` buffers now (at most max_buffers in all), e.g. at startup.
     /// Errors: std::bad_alloc.
     void preallocate(std::size_t n);
