@@ -21,7 +21,7 @@ PipePool::PipePool(std::size_t pipe_size, std::size_t max_pipes, BufferPool& bud
       max_pipes_(max_pipes),
       max_idle_(std::min(kMaxIdle, max_pipes)),
       budget_(budget) {
-    idle_.reserve(max_idle_);  // release() never allocates
+    idle_.reserve(max_idle_);  // give_back() never allocates
 }
 
 std::size_t PipePool::default_max_pipes() noexcept {
@@ -31,7 +31,11 @@ std::size_t PipePool::default_max_pipes() noexcept {
     return static_cast<std::size_t>(limit.rlim_cur / 8);
 }
 
-std::unique_ptr<SplicePipe> PipePool::acquire() {
+void PipeReturn::operator()(SplicePipe* pipe) const noexcept {
+    pool->give_back(std::unique_ptr<SplicePipe>(pipe));
+}
+
+PipeHandle PipePool::acquire() {
     if (in_use_ >= max_pipes_ || !budget_.reserve()) {
         ++refused_total_;
         return nullptr;
@@ -49,7 +53,7 @@ std::unique_ptr<SplicePipe> PipePool::acquire() {
         return nullptr;
     }
     ++in_use_;
-    return pipe;
+    return PipeHandle(pipe.release(), PipeReturn{this});
 }
 
 std::unique_ptr<SplicePipe> PipePool::create() {
@@ -73,8 +77,7 @@ std::unique_ptr<SplicePipe> PipePool::create() {
     return pipe;
 }
 
-void PipePool::release(std::unique_ptr<SplicePipe> pipe) noexcept {
-    if (!pipe) return;
+void PipePool::give_back(std::unique_ptr<SplicePipe> pipe) noexcept {
     --in_use_;
     budget_.unreserve();
     if (pipe->bytes == 0 && idle_.size() < max_idle_) {

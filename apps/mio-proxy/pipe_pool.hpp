@@ -33,6 +33,18 @@ struct SplicePipe {
     bool full = false;
 };
 
+class PipePool;
+
+/// Gives a pipe back to its pool (the deleter of PipeHandle).
+struct PipeReturn {
+    PipePool* pool = nullptr;
+    void operator()(SplicePipe* pipe) const noexcept;
+};
+
+/// A pipe handed out by a PipePool; destroying or resetting the handle gives it back. The pool
+/// must outlive its handles.
+using PipeHandle = std::unique_ptr<SplicePipe, PipeReturn>;
+
 /// A pool of empty pipes. Thread safety: none (single event-loop thread).
 class PipePool {
 public:
@@ -47,10 +59,7 @@ public:
     /// kernel refused a new pipe (then no new pipe is tried for a second, so a process out of
     /// descriptors does not pay a failing pipe2() per read). Callers relay through buffers
     /// instead. Errors: std::bad_alloc.
-    [[nodiscard]] std::unique_ptr<SplicePipe> acquire();
-
-    /// Takes a pipe back: an empty one is kept for reuse (up to a bound), any other is closed.
-    void release(std::unique_ptr<SplicePipe> pipe) noexcept;
+    [[nodiscard]] PipeHandle acquire();
 
     /// The largest number of pipes handed out at once (from the descriptor limit).
     [[nodiscard]] static std::size_t default_max_pipes() noexcept;
@@ -62,7 +71,10 @@ public:
     [[nodiscard]] std::uint64_t refused_total() const noexcept { return refused_total_; }
 
 private:
+    friend struct PipeReturn;
     std::unique_ptr<SplicePipe> create();
+    /// Takes a pipe back: an empty one is kept for reuse (up to a bound), any other is closed.
+    void give_back(std::unique_ptr<SplicePipe> pipe) noexcept;
 
     std::size_t pipe_size_;
     std::size_t max_pipes_;

@@ -74,14 +74,6 @@ ProxyServer::ProxyServer(ProxyConfig config, ReloadFn<ProxyConfig> reload)
 ProxyServer::~ProxyServer() {
     for (auto& socket : sockets_)
         close_socket(socket);
-    // Connections still open (a hard stop) give their buffers and pipes back before the pools
-    // go.
-    tunnels_.for_each([&](SlabKey, Tunnel& t) {
-        for (Direction* d : {&t.up, &t.down}) {
-            pipes_->release(std::move(d->pipe));
-            d->buf = IoBuffer{};
-        }
-    });
 }
 
 std::uint32_t ProxyServer::upstream_index(const std::string& name) const {

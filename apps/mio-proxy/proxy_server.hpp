@@ -84,7 +84,7 @@ struct Side {
 /// One direction of a tunnel: a buffer, or a pipe while it splices.
 struct Direction {
     IoBuffer buf;
-    std::unique_ptr<SplicePipe> pipe;  ///< from pipes_, while splicing
+    PipeHandle pipe;  ///< from pipes_, while splicing
     /// Splice this direction once its buffer is empty: splice = always, or splice = auto and
     /// a read filled the whole buffer. Cleared (auto) when a splice finds little data.
     bool bulk = false;
@@ -184,7 +184,6 @@ private:
 
     // proxy_splice.cpp
     Flow relay_splice(SlabKey key, Tunnel& t, Side& from, Side& to, Direction& dir, bool upward);
-    void release_pipes(Tunnel& t);
 
     // proxy_health.cpp
     void setup_checks();

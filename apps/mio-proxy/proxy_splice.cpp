@@ -26,11 +26,6 @@ mio::Result<std::size_t> splice_once(int in, int out, std::size_t len) {
 
 }  // namespace
 
-void ProxyServer::release_pipes(Tunnel& t) {
-    pipes_->release(std::move(t.up.pipe));
-    pipes_->release(std::move(t.down.pipe));
-}
-
 ProxyServer::Flow ProxyServer::relay_splice(SlabKey key, Tunnel& t, Side& from, Side& to,
                                             Direction& dir, bool upward) {
     SplicePipe& pipe = *dir.pipe;
@@ -65,7 +60,7 @@ ProxyServer::Flow ProxyServer::relay_splice(SlabKey key, Tunnel& t, Side& from, 
         }
         if (pipe.bytes == 0 && !dir.bulk) {
             // splice = auto and the traffic is no longer bulk: back to the buffer.
-            pipes_->release(std::move(dir.pipe));
+            dir.pipe.reset();
             return Flow::more;
         }
         if (!from.eof && from.can_read && !pipe.full && pipe.bytes < cap) {

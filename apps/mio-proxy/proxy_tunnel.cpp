@@ -304,7 +304,6 @@ void ProxyServer::close_tunnel(SlabKey key, std::string_view reason, bool reset_
                                bool reset_server) {
     auto t = tunnels_.remove(key);
     if (!t) return;
-    release_pipes(*t);
     if (reset_client) arm_reset(t->client);
     if (reset_server) arm_reset(t->server);
     for (Side* side : {&t->client, &t->server}) {

@@ -34,7 +34,7 @@ TEST_CASE("PipePool hands out non-blocking pipes sized like a buffer", "[proxy][
     CHECK((::fcntl(p->read_end.get(), F_GETFD) & FD_CLOEXEC) != 0);
     CHECK(pipes.in_use() == 1);
     CHECK(budget.in_use() == 1);  // a pipe in use takes one buffer of the budget
-    pipes.release(std::move(p));
+    p.reset();
     CHECK(pipes.in_use() == 0);
     CHECK(budget.in_use() == 0);
 }
@@ -46,16 +46,17 @@ TEST_CASE("PipePool: a buffer smaller than a page still bounds what a pipe holds
     auto p = pipes.acquire();
     REQUIRE(p);
     CHECK(p->capacity == 1024);  // the kernel's pipe is a page at least; we use 1 KiB of it
-    pipes.release(std::move(p));
+    p.reset();
 }
 
 TEST_CASE("PipePool reuses empty pipes and closes ones with bytes left", "[proxy][pipes]") {
+    // (Resetting or destroying a handle gives its pipe back.)
     BufferPool budget(4096, 8);
     PipePool pipes(4096, 4, budget);
     auto p = pipes.acquire();
     REQUIRE(p);
     const int read_fd = p->read_end.get();
-    pipes.release(std::move(p));
+    p.reset();
     CHECK(pipes.idle() == 1);
     auto again = pipes.acquire();
     REQUIRE(again);
@@ -65,7 +66,7 @@ TEST_CASE("PipePool reuses empty pipes and closes ones with bytes left", "[proxy
     REQUIRE(::write(again->write_end.get(), "abc", 3) == 3);
     again->bytes = 3;
     const int dirty_fd = again->read_end.get();
-    pipes.release(std::move(again));
+    again.reset();
     CHECK(pipes.idle() == 0);
     CHECK_FALSE(is_open(dirty_fd));  // closed, bytes and all: never handed out again
 }
@@ -80,9 +81,9 @@ TEST_CASE("PipePool refuses past max_pipes and past the budget", "[proxy][pipes]
         REQUIRE(b);
         CHECK_FALSE(pipes.acquire());
         CHECK(pipes.refused_total() == 1);
-        pipes.release(std::move(a));
+        a.reset();
         CHECK(pipes.acquire() != nullptr);
-        pipes.release(std::move(b));
+        b.reset();
     }
     SECTION("budget") {
         BufferPool budget(4096, 2);
@@ -93,7 +94,7 @@ TEST_CASE("PipePool refuses past max_pipes and past the budget", "[proxy][pipes]
         REQUIRE(a);
         CHECK_FALSE(pipes.acquire());  // one buffer and one pipe: the budget of two is spent
         CHECK(pipes.refused_total() == 1);
-        pipes.release(std::move(a));
+        a.reset();
         CHECK(budget.in_use() == 1);
     }
 }
