@@ -3,6 +3,9 @@
 #include <fcntl.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <sys/syscall.h>
+#endif
 
 #include <climits>
 
@@ -28,6 +31,28 @@ Result<std::size_t> retry_io(Call call) noexcept {
         if (n >= 0) return static_cast<std::size_t>(n);
         if (errno != EINTR) return fail(last_os_error());
     }
+}
+
+// recv/send without the C library's wrappers on Linux: glibc's are cancellation points, so in a
+// multi-threaded process each call switches the thread to asynchronous cancellation and back
+// around the system call (about 1% of a proxy's CPU in a 64-byte ping-pong). libpoll's sockets
+// do not block, so there is no wait to cancel.
+ssize_t sys_recv(int fd, void* buf, std::size_t len, int flags) noexcept {
+#if defined(__linux__)
+    return ::syscall(SYS_recvfrom, static_cast<long>(fd), buf, len, static_cast<long>(flags),
+                     nullptr, nullptr);
+#else
+    return ::recv(fd, buf, len, flags);
+#endif
+}
+
+ssize_t sys_send(int fd, const void* buf, std::size_t len, int flags) noexcept {
+#if defined(__linux__)
+    return ::syscall(SYS_sendto, static_cast<long>(fd), buf, len, static_cast<long>(flags),
+                     nullptr, 0L);
+#else
+    return ::send(fd, buf, len, flags);
+#endif
 }
 
 Result<net::SocketAddr> to_socket_addr(Result<RawAddr> raw) noexcept {
@@ -154,11 +179,11 @@ Result<void> shutdown(int fd, int how) noexcept {
 }
 
 Result<std::size_t> recv(int fd, std::span<std::byte> buf, int flags) noexcept {
-    return retry_io([&] { return ::recv(fd, buf.data(), buf.size(), flags); });
+    return retry_io([&] { return sys_recv(fd, buf.data(), buf.size(), flags); });
 }
 
 Result<std::size_t> send(int fd, std::span<const std::byte> buf, int flags) noexcept {
-    return retry_io([&] { return ::send(fd, buf.data(), buf.size(), flags | MSG_NOSIGNAL); });
+    return retry_io([&] { return sys_send(fd, buf.data(), buf.size(), flags | MSG_NOSIGNAL); });
 }
 
 Result<std::size_t> recv_from(int fd, std::span<std::byte> buf, int flags, RawAddr& from) noexcept {
