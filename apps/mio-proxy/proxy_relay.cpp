@@ -93,7 +93,7 @@ ProxyServer::Flow ProxyServer::relay(SlabKey key, Tunnel& t, Side& from, Side& t
                     // (libpoll re-arms on it), unless a FIN is known to be waiting behind it.
                     if (*n < room && !from.fin_hint) from.can_read = false;
                     // One read filled a whole buffer: bulk data, worth splicing.
-                    if (*n == buf.capacity() && config_.runtime.splice != SpliceMode::off) {
+                    if (*n == buf.capacity() && splice_mode() != SpliceMode::off) {
                         dir.bulk = true;
                     }
                     if (upward) {

@@ -184,6 +184,8 @@ private:
 
     // proxy_splice.cpp
     Flow relay_splice(SlabKey key, Tunnel& t, Side& from, Side& to, Direction& dir, bool upward);
+    /// The configured splice mode, or off once the kernel has refused splice(2).
+    [[nodiscard]] SpliceMode splice_mode() const noexcept;
 
     // proxy_health.cpp
     void setup_checks();
@@ -225,6 +227,7 @@ private:
     std::optional<AdminServer> admin_;
     std::uint64_t open_total_ = 0;
     std::uint64_t spliced_bytes_ = 0;  ///< bytes delivered from pipes (both directions)
+    bool splice_unsupported_ = false;  ///< splice(2) answered EINVAL/ENOSYS/EOPNOTSUPP
     std::uint32_t now_tick_ = 0;
     Lifecycle lifecycle_;
     std::optional<Clock::time_point> accept_retry_at_;

@@ -130,7 +130,7 @@ void ProxyServer::start_tunnel(ProxyStream client, std::uint32_t listener_index,
     listener.metrics->on_open();
     const auto idle = upstreams_[t.upstream].config().idle_timeout;
     if (idle.count() > 0) idle_.add(key.value, now_tick_ + IdleWheel::ticks_in(idle));
-    if (config_.runtime.splice == SpliceMode::always) t.up.bulk = t.down.bulk = true;
+    if (splice_mode() == SpliceMode::always) t.up.bulk = t.down.bulk = true;
     connect_next(key, t);
 }
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "proxy_harness.hpp"
@@ -212,6 +213,29 @@ TEST_CASE("proxy: splice auto: bulk spliced, small messages copied", "[e2e][prox
     const auto rest = c.read_to_eof();
     CHECK(rest.eof);
     check_half_close(proxy.front());
+}
+
+// A kernel (or sandbox) that refuses splice(2): the first refusal is logged once and every
+// connection relays through buffers from then on; nothing is lost.
+TEST_CASE("proxy: splice refused by the kernel falls back to buffers", "[e2e][proxy]") {
+    Backend echo;
+    EchoProcess::Options options;
+    options.wrapper = die_with_parent();
+    std::string asan = "verify_asan_link_order=0";  // the shim comes before a sanitizer runtime
+    if (const char* set = std::getenv("ASAN_OPTIONS")) asan = std::string(set) + ":" + asan;
+    for (std::string arg : {std::string("env"), "LD_PRELOAD=" + std::string(SPLICE_EINVAL_PATH),
+                            "ASAN_OPTIONS=" + asan}) {
+        options.wrapper.push_back(std::move(arg));
+    }
+    ProxyProcess proxy(simple_proxy({echo.addr()}, "", "splice = \"always\""), options);
+    check_big_echo(proxy.front(), 8 << 20, 13);
+    check_big_echo(proxy.front(), 8 << 20, 14);
+    check_half_close(proxy.front());
+    const std::string log = proxy.stderr_text();
+    const std::string warning = "splice: Invalid argument; relaying through buffers from now on";
+    REQUIRE(log.find(warning) != std::string::npos);
+    CHECK(log.find(warning) == log.rfind(warning));  // once, not per connection
+    CHECK(series(proxy.metrics(), "mio_proxy_spliced_bytes_total") == 0u);
 }
 
 TEST_CASE("proxy: splice off: 64 MiB byte-exact through buffers", "[e2e][proxy]") {

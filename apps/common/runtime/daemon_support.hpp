@@ -110,9 +110,12 @@ template <class Server>
 int run_event_loop(Server& server, mio::Poll& poll, mio::Events& events,
                    const Lifecycle& lifecycle) {
     using Clock = std::chrono::steady_clock;
+    // Two clock readings per turn: the one after the timers also sets the next poll timeout.
+    auto now = Clock::now();
     while (!lifecycle.stop_requested()) {
         if (lifecycle.draining() && server.open_count() == 0) break;
-        if (auto r = poll.poll(events, server.poll_timeout(Clock::now())); !r) {
+        if (auto r = poll.poll(events, server.poll_timeout(now)); !r) {
+            now = Clock::now();
             if (mio::is_interrupted(r.error())) continue;
             spdlog::critical("poll failed: {}", r.error().message());
             return 1;
@@ -121,7 +124,8 @@ int run_event_loop(Server& server, mio::Poll& poll, mio::Events& events,
         for (const mio::Event& event : events)
             server.dispatch(event);
         server.run_ready();
-        server.fire_timers(Clock::now());
+        now = Clock::now();
+        server.fire_timers(now);
     }
     return 0;
 }
