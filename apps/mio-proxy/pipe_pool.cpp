@@ -32,7 +32,7 @@ std::size_t PipePool::default_max_pipes() noexcept {
 }
 
 void PipeReturn::operator()(SplicePipe* pipe) const noexcept {
-    pool->give_back(std::unique_ptr<SplicePipe>(pipe));
+    pipe->pool->give_back(std::unique_ptr<SplicePipe>(pipe));
 }
 
 PipeHandle PipePool::acquire() {
@@ -53,7 +53,8 @@ PipeHandle PipePool::acquire() {
         return nullptr;
     }
     ++in_use_;
-    return PipeHandle(pipe.release(), PipeReturn{this});
+    pipe->pool = this;
+    return PipeHandle(pipe.release());
 }
 
 std::unique_ptr<SplicePipe> PipePool::create() {

@@ -21,6 +21,8 @@
 
 namespace app {
 
+class PipePool;
+
 /// One direction's pipe.
 struct SplicePipe {
     mio::UniqueFd read_end;
@@ -31,13 +33,12 @@ struct SplicePipe {
     /// (its capacity counts page slots, not bytes); no more reads into it until bytes have
     /// left it.
     bool full = false;
+    /// The pool it goes back to (kept here, not in the handle, so a handle is one pointer).
+    PipePool* pool = nullptr;
 };
-
-class PipePool;
 
 /// Gives a pipe back to its pool (the deleter of PipeHandle).
 struct PipeReturn {
-    PipePool* pool = nullptr;
     void operator()(SplicePipe* pipe) const noexcept;
 };
 

@@ -107,3 +107,8 @@ TEST_CASE("PipePool::default_max_pipes leaves most descriptors to sockets", "[pr
     }
     CHECK(PipePool::default_max_pipes() > 0);
 }
+
+TEST_CASE("a PipeHandle is one pointer", "[proxy][pipes]") {
+    // Every connection holds two (one per direction), spliced or not.
+    STATIC_REQUIRE(sizeof(app::PipeHandle) == sizeof(void*));
+}
