@@ -47,35 +47,36 @@ void watch(Half& h, bool out) {
     ::epoll_ctl(g_ep, EPOLL_CTL_MOD, h.fd, &ev);
 }
 
+enum class Sent { all, blocked, error };
+
+// Sends buf[start, end) to `to`, watching it for EPOLLOUT if it fills up.
+Sent flush(Half& to, const char* buf, std::size_t& start, std::size_t end) {
+    while (start < end) {
+        const ssize_t n = ::send(to.fd, buf + start, end - start, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno != EAGAIN) return Sent::error;
+            watch(to, true);
+            return Sent::blocked;
+        }
+        start += static_cast<std::size_t>(n);
+    }
+    return Sent::all;
+}
+
 // Moves bytes from -> to through buf; false = close the pair.
 bool pump(Half& from, Half& to, char* buf, std::size_t& start, std::size_t& end) {
     for (;;) {
-        while (start < end) {
-            const ssize_t n = ::send(to.fd, buf + start, end - start, MSG_NOSIGNAL);
-            if (n < 0) {
-                if (errno != EAGAIN) return false;
-                watch(to, true);
-                return true;
-            }
-            start += static_cast<std::size_t>(n);
-        }
+        const Sent sent = flush(to, buf, start, end);
+        if (sent != Sent::all) return sent == Sent::blocked;
         start = end = 0;
         const ssize_t n = ::recv(from.fd, buf, g_cap, 0);
         if (n == 0) return false;
         if (n < 0) return errno == EAGAIN;
         end = static_cast<std::size_t>(n);
         if (end < g_cap) {  // short read: the socket is empty, send and wait for the next edge
-            while (start < end) {
-                const ssize_t w = ::send(to.fd, buf + start, end - start, MSG_NOSIGNAL);
-                if (w < 0) {
-                    if (errno != EAGAIN) return false;
-                    watch(to, true);
-                    return true;
-                }
-                start += static_cast<std::size_t>(w);
-            }
-            start = end = 0;
-            return true;
+            const Sent rest = flush(to, buf, start, end);
+            if (rest == Sent::all) start = end = 0;
+            return rest != Sent::error;
         }
     }
 }
