@@ -151,6 +151,12 @@ void ProxyServer::connect_next(SlabKey key, Tunnel& t) {
                     "connect failed: {}", stream.error().message());
             continue;
         }
+        // tcp_nodelay covers both sides: Nagle on the server side would hold a client's second
+        // small write until the server ACKs the first (up to a delayed-ACK timeout).
+        if (auto* tcp = std::get_if<mio::net::TcpStream>(&*stream);
+            tcp && listeners_[t.listener].config.tcp_nodelay) {
+            (void)tcp->set_nodelay(true);
+        }
         t.server = Side{};
         t.server.stream = std::move(*stream);
         t.server.watch_write = true;  // the connect completes with a writable event
