@@ -10,11 +10,14 @@
 # before the proxy does, so raw rates say more about CPU 1 than about the proxy.
 #
 #   scripts/bench-proxy.sh [seconds-per-run] [repetitions]     (defaults: 5 3)
+#   environment: WORKLOADS="pingpong 50 64,stream 10 16384" (comma-separated), QUICK=1 (skip
+#   iperf3 and the allocation count), MIO_SPLICE=off|auto|always, MIO_BUFFER=16KiB
 #
-# Also a third proxy as a reference point: scripts/bench/epoll_relay.cpp, a minimal epoll relay.
-# Configurations, kept as close as the two programs allow:
-#   mio-proxy  one listener -> one server, log level warn, no admin endpoint, 16 KiB buffers,
-#              everything else default (splice = "auto"; MIO_SPLICE=off|always overrides it).
+# A third proxy is measured in every repetition as a reference point of what this kernel allows:
+# scripts/bench/epoll_relay.cpp, a minimal edge-triggered epoll relay (copying, 16 KiB buffers).
+# Configurations, kept as close as the programs allow:
+#   mio-proxy  one listener -> one server, log level warn, no admin endpoint, 16 KiB buffers
+#              (MIO_BUFFER overrides), everything else default (splice = "auto"; MIO_SPLICE=off|always overrides it).
 #   HAProxy    global: nbthread 1, maxconn 100000 (lowered to what the descriptor limit allows:
 #              HAProxy will not start otherwise); defaults: mode tcp, timeouts 1m;
 #              one frontend (bind 127.0.0.1:<port>, default_backend) and one backend server;

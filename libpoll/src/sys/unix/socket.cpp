@@ -48,8 +48,8 @@ ssize_t sys_recv(int fd, void* buf, std::size_t len, int flags) noexcept {
 
 ssize_t sys_send(int fd, const void* buf, std::size_t len, int flags) noexcept {
 #if defined(__linux__)
-    return ::syscall(SYS_sendto, static_cast<long>(fd), buf, len, static_cast<long>(flags),
-                     nullptr, 0L);
+    return ::syscall(SYS_sendto, static_cast<long>(fd), buf, len, static_cast<long>(flags), nullptr,
+                     0L);
 #else
     return ::send(fd, buf, len, flags);
 #endif
