@@ -23,7 +23,8 @@
 #              one frontend (bind 127.0.0.1:<port>, default_backend) and one backend server;
 #              run in the foreground with `haproxy -f <cfg> -db`.
 # Workloads: 64-byte ping-pong over 50 connections, and 10 connections streaming 16 KiB chunks
-# (bench_echo_load stream 10 16384). Each is repeated and the medians are printed.
+# (bench_echo_load stream 10 16384). Each is repeated (the three proxies in a rotating order)
+# and the medians are printed.
 # Also: one iperf3 stream through each proxy, and mio-proxy's heap allocations per request in
 # steady state (LD_PRELOAD of scripts/bench/libbench_malloc_count.so, as bench-echo.sh does).
 set -euo pipefail
@@ -159,10 +160,18 @@ IFS=, read -r -a SPECS <<<"${WORKLOADS:-pingpong 50 64,stream 10 16384}"
 for spec in "${SPECS[@]}"; do
     read -r mode conns size <<<"$spec"
     mworks=(); hworks=(); rworks=(); ratios=(); rratios=()
-    for _ in $(seq 1 "$REPS"); do
-        read -r mr mw mc <<<"$(run_load mio "$mode" "$conns" "$size")"
-        read -r hr hw hc <<<"$(run_load haproxy "$mode" "$conns" "$size")"
-        read -r rr rw rc <<<"$(run_load relay "$mode" "$conns" "$size")"
+    for rep in $(seq 1 "$REPS"); do
+        # The order rotates from one repetition to the next, so a drift of the machine during
+        # a repetition does not always favour the same proxy.
+        order=(mio haproxy relay)
+        for ((i = 0; i < rep % 3; ++i)); do order=("${order[@]:1}" "${order[0]}"); done
+        for kind in "${order[@]}"; do
+            case $kind in
+                mio) read -r mr mw mc <<<"$(run_load mio "$mode" "$conns" "$size")" ;;
+                haproxy) read -r hr hw hc <<<"$(run_load haproxy "$mode" "$conns" "$size")" ;;
+                relay) read -r rr rw rc <<<"$(run_load relay "$mode" "$conns" "$size")" ;;
+            esac
+        done
         check_numbers "$mr" "$mw" "$hr" "$hw" "$rr" "$rw"
         ratio=$(python3 -c "print(f'{$mw / $hw:.3f}')")
         rratio=$(python3 -c "print(f'{$mw / $rw:.3f}')")
