@@ -9,21 +9,6 @@
 #include "proxy_server.hpp"
 
 namespace app {
-namespace {
-
-mio::Result<ProxyStream> connect_check(const Endpoint& endpoint) {
-    if (endpoint.is_unix()) {
-        auto s = mio::net::UnixStream::connect_addr(endpoint.unix_addr());
-        if (!s) return mio::fail(s.error());
-        return ProxyStream(std::move(*s));
-    }
-    auto s = mio::net::TcpStream::connect(endpoint.inet());
-    if (!s) return mio::fail(s.error());
-    return ProxyStream(std::move(*s));
-}
-
-}  // namespace
-
 void ProxyServer::setup_checks() {
     const auto now = Clock::now();
     for (std::uint32_t u = 0; u < upstreams_.size(); ++u) {
@@ -46,7 +31,7 @@ void ProxyServer::start_check(std::uint32_t index) {
     check.reply.clear();
     check.sent = 0;
     check.connected = false;
-    auto stream = connect_check(server.config.address);
+    auto stream = connect_stream(server.config.address);
     if (!stream) return finish_check(index, false, stream.error().message());
     check.stream = std::move(*stream);
     auto registered = std::visit(

@@ -238,6 +238,10 @@ private:
     return mio::Token{key.value | (server_side ? ProxyServer::kServerSide : 0)};
 }
 
+/// Starts a non-blocking connect to a server (host:port or unix:/path), for tunnels and
+/// health checks. Errors: the OS's, when the connect fails at once (e.g. no such Unix socket).
+[[nodiscard]] mio::Result<ProxyStream> connect_stream(const Endpoint& endpoint);
+
 /// Forwards a FIN: shuts the write side of `side`'s socket and marks it shut.
 void shut_write(Side& side);
 

@@ -14,17 +14,6 @@ namespace {
 constexpr int kAcceptBudget = 64;
 constexpr auto kAcceptRetry = std::chrono::milliseconds(250);
 
-mio::Result<ProxyStream> connect_to(const Endpoint& endpoint) {
-    if (endpoint.is_unix()) {
-        auto s = mio::net::UnixStream::connect_addr(endpoint.unix_addr());
-        if (!s) return mio::fail(s.error());
-        return ProxyStream(std::move(*s));
-    }
-    auto s = mio::net::TcpStream::connect(endpoint.inet());
-    if (!s) return mio::fail(s.error());
-    return ProxyStream(std::move(*s));
-}
-
 // A reset is forwarded as a reset: SO_LINGER 0 makes close() send RST.
 void arm_reset(Side& side) {
     if (!side.stream) return;
@@ -34,6 +23,17 @@ void arm_reset(Side& side) {
 }
 
 }  // namespace
+
+mio::Result<ProxyStream> connect_stream(const Endpoint& endpoint) {
+    if (endpoint.is_unix()) {
+        auto s = mio::net::UnixStream::connect_addr(endpoint.unix_addr());
+        if (!s) return mio::fail(s.error());
+        return ProxyStream(std::move(*s));
+    }
+    auto s = mio::net::TcpStream::connect(endpoint.inet());
+    if (!s) return mio::fail(s.error());
+    return ProxyStream(std::move(*s));
+}
 
 bool ProxyServer::admit(ProxyListener& listener, const std::string& ip) {
     if (listener.retired || lifecycle_.draining() ||
@@ -142,7 +142,7 @@ void ProxyServer::connect_next(SlabKey key, Tunnel& t) {
         if (!index) break;
         t.tried[t.attempts++] = static_cast<std::uint16_t>(*index);
         ServerRuntime& server = upstream.servers()[*index];
-        auto stream = connect_to(server.config.address);
+        auto stream = connect_stream(server.config.address);
         if (!stream) {  // refused at once (e.g. a Unix socket path with no listener)
             ++server.connect_errors;
             server.health.on_connect_failure(now);

@@ -761,9 +761,8 @@ HttpReply http_get(const std::string& address, const std::string& path) {
     return out;
 }
 
-std::optional<std::uint64_t> metric(std::string_view exposition, std::string_view name,
-                                    std::string_view listener) {
-    const std::string key = std::string(name) + "{listener=\"" + std::string(listener) + "\"} ";
+std::optional<std::uint64_t> series(std::string_view exposition, std::string_view name_and_labels) {
+    const std::string key = std::string(name_and_labels) + " ";
     std::size_t at = 0;
     while ((at = exposition.find(key, at)) != std::string_view::npos) {
         if (at == 0 || exposition[at - 1] == '\n') {
@@ -774,6 +773,11 @@ std::optional<std::uint64_t> metric(std::string_view exposition, std::string_vie
         at += key.size();
     }
     return std::nullopt;
+}
+
+std::optional<std::uint64_t> metric(std::string_view exposition, std::string_view name,
+                                    std::string_view listener) {
+    return series(exposition, std::string(name) + "{listener=\"" + std::string(listener) + "\"}");
 }
 
 std::optional<std::uint64_t> wait_metric(const std::string& admin, std::string_view name,

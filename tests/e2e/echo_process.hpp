@@ -240,6 +240,9 @@ struct HttpReply {
 };
 [[nodiscard]] HttpReply http_get(const std::string& address, const std::string& path);
 
+/// The value of the exposition line `<series> <value>` (series with its labels), or nullopt.
+[[nodiscard]] std::optional<std::uint64_t> series(std::string_view exposition,
+                                                  std::string_view name_and_labels);
 /// The value of metric line `<name>{listener="<listener>"}` in a Prometheus exposition, or
 /// nullopt if absent.
 [[nodiscard]] std::optional<std::uint64_t> metric(std::string_view exposition,

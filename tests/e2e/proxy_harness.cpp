@@ -156,20 +156,6 @@ std::optional<std::string> server_field(std::string_view json, std::string_view 
     return std::string(value.substr(0, value.find_first_of(",}")));
 }
 
-std::optional<std::uint64_t> series(std::string_view exposition, std::string_view name_and_labels) {
-    const std::string key = std::string(name_and_labels) + " ";
-    std::size_t at = 0;
-    while ((at = exposition.find(key, at)) != std::string_view::npos) {
-        if (at == 0 || exposition[at - 1] == '\n') {
-            const std::size_t end = exposition.find('\n', at);
-            return std::stoull(
-                std::string(exposition.substr(at + key.size(), end - at - key.size())));
-        }
-        at += key.size();
-    }
-    return std::nullopt;
-}
-
 bool eventually(const std::function<bool()>& condition, milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
     do {

@@ -81,9 +81,7 @@ private:
 [[nodiscard]] std::optional<std::string> server_field(std::string_view upstreams_json,
                                                       std::string_view address,
                                                       std::string_view field);
-/// The value of the exposition line `<series> <value>` (series with its labels), or nullopt.
-[[nodiscard]] std::optional<std::uint64_t> series(std::string_view exposition,
-                                                  std::string_view name_and_labels);
+
 /// Re-evaluates `condition` (each call is typically one admin HTTP exchange) until it holds or
 /// kWait passes; whether it held.
 bool eventually(const std::function<bool()>& condition, milliseconds timeout = kWait);
