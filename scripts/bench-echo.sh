@@ -21,18 +21,9 @@ B=build/release
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 TMP=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$TMP"' EXIT
-CLK_TCK=$(getconf CLK_TCK)
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+source scripts/bench/lib.sh
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
-wait_port() {
-    for _ in $(seq 1 200); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-        python3 -c 'import time; time.sleep(0.05)'
-    done
-    echo "server on port $1 did not come up" >&2; return 1
-}
 
 write_config() {  # port admin_port
     cat > "$TMP/echo.toml" <<TOML
@@ -63,29 +54,14 @@ start_server() {  # kind port -> sets PID
     wait_port "$port"
 }
 
-# run_load kind mode conns size -> prints "rate work_per_cpu_s"
+# run_load kind mode conns size -> prints "rate work_per_cpu_s cpu_share"
 run_load() {
     local kind=$1 mode=$2 conns=$3 size=$4 port
     port=$(free_port)
     start_server "$port" "$kind"
-    taskset -c 1 "$B/scripts/bench/bench_echo_load" "$mode" "$port" "$conns" "$size" 1 >/dev/null
-    local t0 t1 out ops secs
-    t0=$(cpu_ticks "$PID")
-    out=$(taskset -c 1 "$B/scripts/bench/bench_echo_load" "$mode" "$port" "$conns" "$size" "$SECONDS_PER_RUN")
-    t1=$(cpu_ticks "$PID")
+    measure_load "$PID" "$mode" "$port" "$conns" "$size"
     kill "$PID"; wait "$PID" 2>/dev/null || true
-    ops=$(sed -E 's/.*ops=([0-9]+).*/\1/' <<<"$out")
-    if [ "$mode" = stream ]; then ops=$(sed -E 's/.*bytes=([0-9]+).*/\1/' <<<"$out"); fi
-    secs=$(sed -E 's/.*seconds=([0-9.]+).*/\1/' <<<"$out")
-    python3 - "$ops" "$secs" "$t0" "$t1" "$CLK_TCK" <<'PY'
-import sys
-ops, secs, t0, t1, hz = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-cpu = max((t1 - t0) / hz, 1e-9)
-print(f"{ops / secs:.0f} {ops / cpu:.0f} {cpu / secs:.2f}")
-PY
 }
-
-median() { python3 -c 'import sys,statistics; print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
 
 printf '%-28s %14s %14s %10s %14s %14s %10s %8s\n' workload "mio rate" "mio work/cpu" "mio cpu" \
     "epoll rate" "epoll work/cpu" "epoll cpu" ratio
@@ -110,7 +86,7 @@ taskset -c 1 "$B/scripts/bench/bench_echo_load" pingpong "$port" 50 64 1 >/dev/n
 kill -USR2 "$PID"
 out=$(taskset -c 1 "$B/scripts/bench/bench_echo_load" pingpong "$port" 50 64 "$SECONDS_PER_RUN")
 kill -USR2 "$PID"
-python3 -c 'import time; time.sleep(0.2)'
+pause 0.2
 kill "$PID"; wait "$PID" 2>/dev/null || true
 ops=$(sed -E 's/.*ops=([0-9]+).*/\1/' <<<"$out")
 read -r before after < <(paste -sd' ' "$TMP/mallocs")
@@ -127,10 +103,10 @@ for kind in mio epoll; do
     # Wait until the server has accepted them all: its fd count reaches 10,000 more.
     for _ in $(seq 1 400); do
         [ "$(ls "/proc/$PID/fd" | wc -l)" -ge 10000 ] && break
-        python3 -c 'import time; time.sleep(0.05)'
+        pause 0.05
     done
     # Let a few event-loop turns pass so every connection has been registered.
-    python3 -c 'import time; time.sleep(0.5)'
+    pause 0.5
     now=$(rss_kib "$PID")
     echo "$kind: idle connection costs $(python3 -c "print(f'{($now - $base) * 1024 / 10000:.0f}')") bytes of RSS (10,000 idle connections)"
     exec {fd}>&"${IDLE[1]}"; exec {fd}>&-

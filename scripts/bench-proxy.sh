@@ -39,24 +39,13 @@ B=build/release
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 TMP=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$TMP"' EXIT
-CLK_TCK=$(getconf CLK_TCK)
 # HAProxy refuses to start unless it can raise its descriptor limit to about 2 x maxconn: keep
 # maxconn 100000 where the hard limit allows it, else the most it allows (both far above the
 # 50 connections used here).
 HA_MAXCONN=$(( $(ulimit -n) / 2 - 64 ))
 [ "$HA_MAXCONN" -gt 100000 ] && HA_MAXCONN=100000
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-pause() { python3 -c "import time; time.sleep($1)"; }
-wait_port() {
-    for _ in $(seq 1 200); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-        pause 0.05
-    done
-    echo "nothing came up on port $1" >&2; return 1
-}
-median() { python3 -c 'import sys,statistics; print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
+source scripts/bench/lib.sh
 
 # The backend for every run: the plain epoll echo server on CPU 1.
 BACKEND_PORT=$(free_port)
@@ -122,21 +111,8 @@ run_load() {
     local kind=$1 mode=$2 conns=$3 size=$4 port
     port=$(free_port)
     start_proxy "$kind" "$port" "$BACKEND_PORT"
-    taskset -c 1 "$B/scripts/bench/bench_echo_load" "$mode" "$port" "$conns" "$size" 1 >/dev/null
-    local t0 t1 out ops secs
-    t0=$(cpu_ticks "$PID")
-    out=$(taskset -c 1 "$B/scripts/bench/bench_echo_load" "$mode" "$port" "$conns" "$size" "$SECONDS_PER_RUN")
-    t1=$(cpu_ticks "$PID")
+    measure_load "$PID" "$mode" "$port" "$conns" "$size"
     stop_proxy
-    ops=$(sed -E 's/.*ops=([0-9]+).*/\1/' <<<"$out")
-    if [ "$mode" = stream ]; then ops=$(sed -E 's/.*bytes=([0-9]+).*/\1/' <<<"$out"); fi
-    secs=$(sed -E 's/.*seconds=([0-9.]+).*/\1/' <<<"$out")
-    python3 - "$ops" "$secs" "$t0" "$t1" "$CLK_TCK" <<'PY'
-import sys
-ops, secs, t0, t1, hz = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-cpu = max((t1 - t0) / hz, 1e-9)
-print(f"{ops / secs:.0f} {ops / cpu:.0f} {cpu / secs:.2f}")
-PY
 }
 
 check_numbers() {  # a run that failed leaves its fields empty: stop with the proxies' logs
