@@ -56,17 +56,6 @@ void set_nonblocking(int fd) {
     REQUIRE(::fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0);
 }
 
-sockaddr_in parse_inet(const std::string& address) {
-    const auto colon = address.rfind(':');
-    REQUIRE(colon != std::string::npos);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(static_cast<std::uint16_t>(std::stoul(address.substr(colon + 1))));
-    INFO("address " << address);
-    REQUIRE(::inet_pton(AF_INET, address.substr(0, colon).c_str(), &sa.sin_addr) == 1);
-    return sa;
-}
-
 sockaddr_un parse_unix(const std::string& path) {
     sockaddr_un sa{};
     sa.sun_family = AF_UNIX;
@@ -803,6 +792,92 @@ std::uint64_t raise_nofile(std::uint64_t n) {
         REQUIRE(::setrlimit(RLIMIT_NOFILE, &lim) == 0);
     }
     return lim.rlim_cur;
+}
+
+sockaddr_in parse_inet(const std::string& address) {
+    const auto colon = address.rfind(':');
+    REQUIRE(colon != std::string::npos);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(static_cast<std::uint16_t>(std::stoul(address.substr(colon + 1))));
+    INFO("address " << address);
+    REQUIRE(::inet_pton(AF_INET, address.substr(0, colon).c_str(), &sa.sin_addr) == 1);
+    return sa;
+}
+
+std::size_t concurrent_echo(const std::string& address, std::size_t n,
+                            const std::function<void()>& while_all_open) {
+    const sockaddr_in sa = parse_inet(address);
+    struct Conn {
+        int fd = -1;
+        std::string payload;
+        std::size_t sent = 0;
+        std::string got;
+        bool connected = false;
+        bool eof = false;
+    };
+    std::vector<Conn> conns(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        Conn& c = conns[i];
+        c.payload = "conn " + std::to_string(i) + ":" + pattern(500 + (i * 37) % 3000, 100 + i);
+        c.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        REQUIRE(c.fd >= 0);
+        const int rc = ::connect(c.fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
+        INFO("connect #" << i << ": " << std::strerror(errno));
+        REQUIRE((rc == 0 || errno == EINPROGRESS));
+        c.connected = rc == 0;
+    }
+    std::size_t done = 0;
+    const auto deadline = Clock::now() + std::chrono::seconds(60);
+    std::vector<pollfd> fds(n);
+    std::vector<char> buf(65536);
+    while (done < n && Clock::now() < deadline) {
+        for (std::size_t i = 0; i < n; ++i) {
+            const Conn& c = conns[i];
+            const bool finished = c.got.size() >= c.payload.size() || c.eof;
+            short ev = POLLIN;
+            if (!c.connected || c.sent < c.payload.size()) ev |= POLLOUT;
+            fds[i] = pollfd{finished ? -1 : c.fd, ev, 0};
+        }
+        const int ready = ::poll(fds.data(), fds.size(), 1000);
+        REQUIRE(ready >= 0);
+        for (std::size_t i = 0; i < n; ++i) {
+            Conn& c = conns[i];
+            const short rev = fds[i].revents;
+            if (rev == 0 || fds[i].fd < 0) continue;
+            if (!c.connected && (rev & (POLLOUT | POLLERR | POLLHUP)) != 0) {
+                int err = 0;
+                socklen_t len = sizeof err;
+                REQUIRE(::getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0);
+                if (err != 0) {
+                    c.eof = true;
+                    ++done;
+                    continue;
+                }
+                c.connected = true;
+            }
+            if (c.connected && (rev & POLLOUT) != 0 && c.sent < c.payload.size()) {
+                const ssize_t w = ::send(c.fd, c.payload.data() + c.sent, c.payload.size() - c.sent,
+                                         MSG_NOSIGNAL);
+                if (w > 0) c.sent += static_cast<std::size_t>(w);
+            }
+            if ((rev & (POLLIN | POLLHUP | POLLERR)) != 0) {
+                const ssize_t r = ::recv(c.fd, buf.data(), buf.size(), 0);
+                if (r > 0)
+                    c.got.append(buf.data(), static_cast<std::size_t>(r));
+                else if (r == 0 || (errno != EAGAIN && errno != EINTR))
+                    c.eof = true;
+                if (c.got.size() >= c.payload.size() || c.eof) ++done;
+            }
+        }
+    }
+    if (while_all_open) while_all_open();
+    std::size_t exact = 0;
+    for (Conn& c : conns) {
+        if (c.got == c.payload && !c.eof) ++exact;
+        ::close(c.fd);
+    }
+    return exact;
 }
 
 }  // namespace e2e

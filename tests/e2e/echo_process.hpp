@@ -10,12 +10,14 @@
 
 #include <catch2/catch.hpp>
 
+#include <netinet/in.h>
 #include <sys/types.h>
 
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -251,6 +253,16 @@ struct HttpReply {
 /// last value read. For counters that are updated by the loop after the client-visible event.
 std::optional<std::uint64_t> wait_metric(const std::string& admin, std::string_view name,
                                          std::string_view listener, std::uint64_t expected);
+
+/// "ip:port" (IPv4) as a sockaddr_in; REQUIREs a valid address.
+[[nodiscard]] sockaddr_in parse_inet(const std::string& address);
+
+/// Opens `n` connections to `address` at once and echoes a distinct payload (0.5..3.5 KiB) on
+/// each, all in one poll(2) loop, every connection open until the end (so the `n` are
+/// concurrent); calls `while_all_open` (if given) once every echo is back and before any
+/// connection closes; returns how many got exactly their own payload back (bounded: 60 s).
+[[nodiscard]] std::size_t concurrent_echo(const std::string& address, std::size_t n,
+                                          const std::function<void()>& while_all_open = {});
 
 /// Raises this process's RLIMIT_NOFILE soft limit to at least `n` (up to the hard limit);
 /// returns the new soft limit. Children spawned afterwards inherit it.

@@ -83,89 +83,12 @@ TEST_CASE("1000 concurrent tcp connections each get their own payload back", "[e
     REQUIRE(raise_nofile(4096) >= 2 * kConns + 64);
     EchoProcess echo(base_toml() +
                      listener_toml("tcp", "tcp", "max_connections = 2000\nidle_timeout = \"off\""));
-    const std::string address = echo.address("tcp");
-    const auto colon = address.rfind(':');
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(static_cast<std::uint16_t>(std::stoul(address.substr(colon + 1))));
-    REQUIRE(::inet_pton(AF_INET, address.substr(0, colon).c_str(), &sa.sin_addr) == 1);
-
-    struct Conn {
-        int fd = -1;
-        std::string payload;
-        std::size_t sent = 0;
-        std::string got;
-        bool connected = false;
-        bool eof = false;
-    };
-    std::vector<Conn> conns(kConns);
-    for (std::size_t i = 0; i < kConns; ++i) {
-        Conn& c = conns[i];
-        c.payload = "conn " + std::to_string(i) + ":" + pattern(500 + (i * 37) % 3000, 100 + i);
-        c.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        REQUIRE(c.fd >= 0);
-        const int rc = ::connect(c.fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
-        INFO("connect #" << i << ": " << std::strerror(errno));
-        REQUIRE((rc == 0 || errno == EINPROGRESS));
-        c.connected = rc == 0;
-    }
-    // One poll(2) loop over all of them: connect, write, read back; all stay open until the
-    // end, so the 1,000 are concurrent on the server.
-    std::size_t done = 0;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    std::vector<pollfd> fds(kConns);
-    std::vector<char> buf(65536);
-    while (done < kConns && std::chrono::steady_clock::now() < deadline) {
-        for (std::size_t i = 0; i < kConns; ++i) {
-            const Conn& c = conns[i];
-            const bool finished = c.got.size() >= c.payload.size() || c.eof;
-            short ev = 0;
-            if (!finished) {
-                ev = POLLIN;
-                if (!c.connected || c.sent < c.payload.size()) ev |= POLLOUT;
-            }
-            fds[i] = pollfd{finished ? -1 : c.fd, ev, 0};
-        }
-        const int n = ::poll(fds.data(), fds.size(), 1000);
-        REQUIRE(n >= 0);
-        for (std::size_t i = 0; i < kConns; ++i) {
-            Conn& c = conns[i];
-            const short rev = fds[i].revents;
-            if (rev == 0 || fds[i].fd < 0) continue;
-            if (!c.connected && (rev & (POLLOUT | POLLERR | POLLHUP)) != 0) {
-                int err = 0;
-                socklen_t len = sizeof err;
-                REQUIRE(::getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0);
-                INFO("connect #" << i << ": " << std::strerror(err));
-                REQUIRE(err == 0);
-                c.connected = true;
-            }
-            if (c.connected && (rev & POLLOUT) != 0 && c.sent < c.payload.size()) {
-                const ssize_t w = ::send(c.fd, c.payload.data() + c.sent, c.payload.size() - c.sent,
-                                         MSG_NOSIGNAL);
-                if (w > 0) c.sent += static_cast<std::size_t>(w);
-            }
-            if ((rev & (POLLIN | POLLHUP | POLLERR)) != 0) {
-                const ssize_t r = ::recv(c.fd, buf.data(), buf.size(), 0);
-                if (r > 0)
-                    c.got.append(buf.data(), static_cast<std::size_t>(r));
-                else if (r == 0 || (errno != EAGAIN && errno != EINTR))
-                    c.eof = true;
-                if (c.got.size() >= c.payload.size() || c.eof) ++done;
-            }
-        }
-    }
-    std::size_t exact = 0;
-    for (std::size_t i = 0; i < kConns; ++i) {
-        if (conns[i].got == conns[i].payload && !conns[i].eof) ++exact;
-    }
-    CHECK(done == kConns);
+    const std::size_t exact = concurrent_echo(echo.address("tcp"), kConns, [&] {
+        const auto open = metric(http_get(echo.admin_address(), "/metrics").body,
+                                 "mio_echo_connections_open", "tcp");
+        CHECK(open == kConns);  // all of them at once
+    });
     CHECK(exact == kConns);
-    const auto open =
-        metric(http_get(echo.admin_address(), "/metrics").body, "mio_echo_connections_open", "tcp");
-    CHECK(open == kConns);  // all of them at once
-    for (Conn& c : conns)
-        ::close(c.fd);
 }
 
 TEST_CASE("unix stream echo with socat and nc -U and unix datagram echo are byte-exact",

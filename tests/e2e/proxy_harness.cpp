@@ -25,17 +25,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-sockaddr_in inet(const std::string& address) {
-    const auto colon = address.rfind(':');
-    REQUIRE(colon != std::string::npos);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(static_cast<std::uint16_t>(std::stoul(address.substr(colon + 1))));
-    INFO("address " << address);
-    REQUIRE(::inet_pton(AF_INET, address.substr(0, colon).c_str(), &sa.sin_addr) == 1);
-    return sa;
-}
-
 int exit_code_of(int status) {
     if (WIFEXITED(status)) return WEXITSTATUS(status);
     if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
@@ -167,8 +156,8 @@ bool eventually(const std::function<bool()>& condition, milliseconds timeout) {
 // ---- clients and peers ---------------------------------------------------------------------
 
 Client tcp_from(const std::string& address, const std::string& source_ip) {
-    const sockaddr_in to = inet(address);
-    const sockaddr_in from = inet(source_ip + ":0");
+    const sockaddr_in to = parse_inet(address);
+    const sockaddr_in from = parse_inet(source_ip + ":0");
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     REQUIRE(fd >= 0);
     Client c(fd);
@@ -182,7 +171,7 @@ Client tcp_from(const std::string& address, const std::string& source_ip) {
 }
 
 int try_connect(const std::string& address) {
-    const sockaddr_in to = inet(address);
+    const sockaddr_in to = parse_inet(address);
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     REQUIRE(fd >= 0);
     const int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to);
@@ -199,79 +188,6 @@ std::string served_by(const std::string& proxy, const std::string& source_ip) {
     if (at == std::string::npos) return "";
     const auto end = reply.data.find('"', at + key.size());
     return reply.data.substr(at + key.size(), end - at - key.size());
-}
-
-std::size_t concurrent_echo(const std::string& address, std::size_t n) {
-    const sockaddr_in sa = inet(address);
-    struct Conn {
-        int fd = -1;
-        std::string payload;
-        std::size_t sent = 0;
-        std::string got;
-        bool connected = false;
-        bool eof = false;
-    };
-    std::vector<Conn> conns(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        Conn& c = conns[i];
-        c.payload = "conn " + std::to_string(i) + ":" + pattern(500 + (i * 37) % 3000, 100 + i);
-        c.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        REQUIRE(c.fd >= 0);
-        const int rc = ::connect(c.fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
-        INFO("connect #" << i << ": " << std::strerror(errno));
-        REQUIRE((rc == 0 || errno == EINPROGRESS));
-        c.connected = rc == 0;
-    }
-    std::size_t done = 0;
-    const auto deadline = Clock::now() + std::chrono::seconds(60);
-    std::vector<pollfd> fds(n);
-    std::vector<char> buf(65536);
-    while (done < n && Clock::now() < deadline) {
-        for (std::size_t i = 0; i < n; ++i) {
-            const Conn& c = conns[i];
-            const bool finished = c.got.size() >= c.payload.size() || c.eof;
-            short ev = POLLIN;
-            if (!c.connected || c.sent < c.payload.size()) ev |= POLLOUT;
-            fds[i] = pollfd{finished ? -1 : c.fd, ev, 0};
-        }
-        const int ready = ::poll(fds.data(), fds.size(), 1000);
-        REQUIRE(ready >= 0);
-        for (std::size_t i = 0; i < n; ++i) {
-            Conn& c = conns[i];
-            const short rev = fds[i].revents;
-            if (rev == 0 || fds[i].fd < 0) continue;
-            if (!c.connected && (rev & (POLLOUT | POLLERR | POLLHUP)) != 0) {
-                int err = 0;
-                socklen_t len = sizeof err;
-                REQUIRE(::getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0);
-                if (err != 0) {
-                    c.eof = true;
-                    ++done;
-                    continue;
-                }
-                c.connected = true;
-            }
-            if (c.connected && (rev & POLLOUT) != 0 && c.sent < c.payload.size()) {
-                const ssize_t w = ::send(c.fd, c.payload.data() + c.sent, c.payload.size() - c.sent,
-                                         MSG_NOSIGNAL);
-                if (w > 0) c.sent += static_cast<std::size_t>(w);
-            }
-            if ((rev & (POLLIN | POLLHUP | POLLERR)) != 0) {
-                const ssize_t r = ::recv(c.fd, buf.data(), buf.size(), 0);
-                if (r > 0)
-                    c.got.append(buf.data(), static_cast<std::size_t>(r));
-                else if (r == 0 || (errno != EAGAIN && errno != EINTR))
-                    c.eof = true;
-                if (c.got.size() >= c.payload.size() || c.eof) ++done;
-            }
-        }
-    }
-    std::size_t exact = 0;
-    for (Conn& c : conns) {
-        if (c.got == c.payload && !c.eof) ++exact;
-        ::close(c.fd);
-    }
-    return exact;
 }
 
 void set_linger_zero(int fd) {

@@ -96,10 +96,6 @@ bool eventually(const std::function<bool()>& condition, milliseconds timeout = k
 /// Connects through the proxy to an `info` backend and returns the backend's "local" address
 /// from its JSON line ("" if there was none).
 [[nodiscard]] std::string served_by(const std::string& proxy, const std::string& source_ip = "");
-/// Opens `n` connections to `address` at once and echoes a distinct payload (0.5..3.5 KiB) on
-/// each, all in one poll(2) loop, every connection open until the end (so the `n` are
-/// concurrent); returns how many got exactly their own payload back (bounded: 60 s).
-[[nodiscard]] std::size_t concurrent_echo(const std::string& address, std::size_t n);
 /// SO_LINGER {1, 0}: close() then sends RST.
 void set_linger_zero(int fd);
 
