@@ -1,22 +1,13 @@
-// Stream connections (TCP and Unix): accepting, and the per-connection state machine for each
-// mode. Edge-triggered rules: a side is only retried after an event for it, and every read
-// and write loop runs until WouldBlock or until the per-wake-up budget is spent, in which
-// case the connection goes to the ready list and is resumed after the other events.
-#include <cerrno>
+// Stream connections (TCP and Unix): admission, and each mode's pump. The edge-triggered read
+// and write rules are the shared pump's (runtime/stream_pump.hpp); a connection whose budget
+// ran out goes to the ready list and is resumed after the other events.
+#include <array>
 #include <cstring>
 
-#include <spdlog/spdlog.h>
-
 #include "echo_server.hpp"
-#include "runtime/logging.hpp"
 
 namespace app {
 namespace {
-
-// At most this many read+write rounds per wake-up (with 16 KiB buffers: 128 KiB each way).
-constexpr int kRounds = 8;
-constexpr int kAcceptBudget = 64;
-constexpr auto kAcceptRetry = std::chrono::milliseconds(250);
 
 // RFC 864 character generator: 95 rotating lines of 72 printable characters + CRLF.
 constexpr std::size_t kLineLen = 74;
@@ -25,9 +16,8 @@ const std::array<std::byte, kPatternLen>& chargen_pattern() {
     static const auto pattern = [] {
         std::array<std::byte, kPatternLen> p{};
         for (std::size_t line = 0; line < 95; ++line) {
-            for (std::size_t i = 0; i < 72; ++i) {
+            for (std::size_t i = 0; i < 72; ++i)
                 p[line * kLineLen + i] = static_cast<std::byte>(' ' + (line + i) % 95);
-            }
             p[line * kLineLen + 72] = std::byte{'\r'};
             p[line * kLineLen + 73] = std::byte{'\n'};
         }
@@ -38,325 +28,197 @@ const std::array<std::byte, kPatternLen>& chargen_pattern() {
 
 }  // namespace
 
-mio::Result<std::size_t> EchoServer::read_into(Conn& conn, std::span<std::byte> buf) {
-    return std::visit([&](auto& s) { return s.read(buf); }, conn.stream);
+PumpEnd EchoServer::end(EchoConn& conn) noexcept {
+    return PumpEnd{conn.stream, conn.side, token_of(TokenKind::connection, conn.key.value)};
 }
 
-mio::Result<std::size_t> EchoServer::write_from(Conn& conn, std::span<const std::byte> buf) {
-    return std::visit([&](auto& s) { return s.write(buf); }, conn.stream);
+bool EchoServer::admit(const EchoListener& listener) const {
+    return !listener.retired && !loop_.draining() &&
+           listener.open < listener.config.max_connections &&
+           conns_.size() < config_.runtime.max_connections;
 }
 
-bool EchoServer::admit(ListenerState& state) {
-    return !state.retired && !lifecycle_.draining() && state.open < state.config.max_connections &&
-           open_total_ < config_.runtime.max_connections;
-}
-
-void EchoServer::accept_all(std::uint32_t index) {
-    for (int n = 0; n < kAcceptBudget; ++n) {
-        BoundSocket& socket = sockets_[index];
-        if (!socket.socket || socket.accept_paused) return;
-        ListenerState& state = listeners_[socket.listener];
-        auto accepted = std::visit(
-            [](auto& l) -> mio::Result<StreamSocket> {
-                if constexpr (requires { l.accept(); }) {
-                    auto r = l.accept();
-                    if (!r) return mio::fail(r.error());
-                    return StreamSocket(std::move(r->first));
-                } else {
-                    return mio::fail(std::errc::operation_not_supported);
-                }
-            },
-            *socket.socket);
-        if (!accepted) {
-            const std::error_code ec = accepted.error();
-            if (mio::is_would_block(ec)) return;
-            if (is_transient_accept_error(ec)) continue;
-            state.metrics->add_error(ErrorKind::accept);
-            if (is_out_of_descriptors(ec)) {
-                // Leave the connection in the backlog and serve the existing ones; accepting
-                // resumes when a connection closes, or after a short pause.
-                spdlog::warn("listener '{}' {}: {}; pausing accepts", state.config.name,
-                             socket.endpoint, ec.message());
-                socket.accept_paused = true;
-                accept_retry_armed_ = true;
-                accept_retry_at_ = Clock::now() + kAcceptRetry;
-            } else {
-                spdlog::error("listener '{}' {}: accept failed: {}", state.config.name,
-                              socket.endpoint, ec.message());
-            }
-            return;
-        }
-        if (!admit(state)) {
-            ++state.metrics->rejected_total;  // closed at once by going out of scope
-            continue;
-        }
-        add_conn(std::move(*accepted), socket.listener);
+void EchoServer::on_accept(const BindingOwner& owner, StreamListener::Accepted accepted) {
+    EchoListener& listener = listeners_[owner.id];
+    if (!admit(listener)) {
+        ++listener.metrics->rejected_total;  // closed at once by going out of scope
+        return;
     }
-    BoundSocket& socket = sockets_[index];
-    if (!socket.ready) {
-        socket.ready = true;
-        ready_sockets_.push_back(index);
-    }
-}
-
-void EchoServer::add_conn(StreamSocket stream, std::uint32_t listener) {
-    ListenerState& state = listeners_[listener];
-    if (auto* tcp = std::get_if<mio::net::TcpStream>(&stream)) (void)tcp->set_nodelay(true);
-    const SlabKey key =
-        conns_.emplace(Conn{std::move(stream), IoBuffer{}, SlabKey{}, listener, now_tick_});
-    Conn& conn = *conns_.get(key);
+    // Latency over batching: an echo's small replies must not wait for Nagle.
+    (void)accepted.stream.set_nodelay(true);  // a failure only costs latency
+    const SlabKey key = conns_.emplace(EchoConn{.stream = std::move(accepted.stream),
+                                                .buf = IoBuffer{},
+                                                .key = SlabKey{},
+                                                .listener = owner.id,
+                                                .last_active = loop_.now_tick()});
+    EchoConn& conn = *conns_.get(key);
     conn.key = key;
-    auto registered = std::visit(
-        [&](auto& s) {
-            return poll_.registry().register_source(s, conns_.token(key), mio::Interest::readable);
-        },
-        conn.stream);
-    if (!registered) {
-        spdlog::error("listener '{}': cannot register a connection: {}", state.config.name,
-                      registered.error().message());
-        state.metrics->add_error(ErrorKind::other);
+    if (auto r =
+            loop_.registry().register_source(conn.stream, end(conn).token, mio::Interest::readable);
+        !r) {
+        spdlog::error("listener '{}': cannot register a connection: {}", owner.name,
+                      r.error().message());
+        listener.metrics->add_error(ErrorKind::other);
         (void)conns_.remove(key);
         return;
     }
-    ++state.open;
-    ++open_total_;
-    state.metrics->on_open();
-    if (state.config.idle_timeout.count() > 0) {
-        idle_.add(key.value, now_tick_ + IdleWheel::ticks_in(state.config.idle_timeout));
+    ++listener.open;
+    listener.metrics->on_open();
+    if (listener.config.idle_timeout.count() > 0) {
+        loop_.idle().add(key.value,
+                         loop_.now_tick() + IdleWheel::ticks_in(listener.config.idle_timeout));
     }
-    log_conn(spdlog::level::debug, state.config.name, key.index(), "accepted");
-    if (state.config.mode == EchoMode::info) start_info(conn, key);
+    log_conn(spdlog::level::debug, owner.name, key.index(), "accepted");
+    if (listener.config.mode == EchoMode::info) start_info(conn);
     // Modes that speak first start now: only readable interest is registered, so no event
     // would come for a client that waits for us.
-    if (state.config.mode == EchoMode::info || state.config.mode == EchoMode::chargen) {
-        queue(key, conn);
+    if (listener.config.mode == EchoMode::info || listener.config.mode == EchoMode::chargen) {
+        queue(conn);
     }
 }
 
-// A write found the socket full: wait for writable. Writable interest is registered only from
-// then on (and kept): on an idle socket it would bring an event for every ACK that frees
-// send space.
-void EchoServer::watch_writes(Conn& conn) {
-    conn.can_write = false;
-    if (conn.watch_write) return;
-    conn.watch_write = true;
-    (void)std::visit(
-        [&](auto& s) {
-            return poll_.registry().reregister_source(
-                s, conns_.token(conn.key), mio::Interest::readable | mio::Interest::writable);
-        },
-        conn.stream);
+void EchoServer::on_event(TokenId id, const mio::Event& event) {
+    if (id.kind() != TokenKind::connection) return;
+    EchoConn* conn = conns_.get(SlabKey{id.value()});
+    if (conn == nullptr) return;  // a stale token: that connection is gone
+    conn->side.on_event(event);
+    if (!conn->queued) finish(*conn, pump(*conn));  // else the ready list will get to it
 }
 
-void EchoServer::queue(SlabKey key, Conn& conn) {
+void EchoServer::run_ready() {
+    ready_swap_.swap(ready_);
+    for (SlabKey key : ready_swap_) {
+        EchoConn* conn = conns_.get(key);
+        if (conn == nullptr) continue;
+        conn->queued = false;
+        finish(*conn, pump(*conn));
+    }
+    ready_swap_.clear();
+}
+
+void EchoServer::queue(EchoConn& conn) {
     if (conn.queued) return;
     conn.queued = true;
-    ready_conns_.push_back(key);
+    ready_.push_back(conn.key);
 }
 
-void EchoServer::on_conn_event(const mio::Event& event) {
-    const auto key = conns_.from_token(event.token());
-    Conn* conn = key ? conns_.get(*key) : nullptr;
-    if (conn == nullptr) return;  // a stale token: that connection is gone
-    if (event.is_readable() || event.is_read_closed() || event.is_error()) conn->can_read = true;
-    if (event.is_read_closed()) conn->fin_hint = true;
-    if (event.is_writable() || event.is_write_closed() || event.is_error()) conn->can_write = true;
-    if (conn->queued) return;  // the ready list will get to it
-    switch (pump(*conn)) {
-        case Pump::close:
-            close_conn(*key, "closed");
+// Acts on what a pump call left: close on the end or a failure (counted), queue for more.
+void EchoServer::finish(EchoConn& conn, Flow flow) {
+    ListenerMetrics& metrics = *listeners_[conn.listener].metrics;
+    switch (flow) {
+        case Flow::idle:
+        case Flow::to_splice:
+            return;
+        case Flow::more:
+            return queue(conn);
+        case Flow::read_failed:
+            metrics.add_error(ErrorKind::read);
             break;
-        case Pump::more:
-            queue(*key, *conn);
+        case Flow::write_failed:
+            metrics.add_error(ErrorKind::write);
             break;
-        case Pump::idle:
+        case Flow::rearm_failed:
+            metrics.add_error(ErrorKind::other);
             break;
-    }
-}
-
-EchoServer::Pump EchoServer::pump(Conn& conn) {
-    ListenerState& state = listeners_[conn.listener];
-    if (conn.write_shut) return discard_input(conn, state);
-    switch (state.config.mode) {
-        case EchoMode::echo:
-            return pump_echo(conn, state);
-        case EchoMode::discard:
-            return pump_discard(conn, state);
-        case EchoMode::chargen:
-            return pump_chargen(conn, state);
-        case EchoMode::info:
+        case Flow::finished:
             break;
     }
-    return pump_info(conn, state);
+    close_conn(conn.key, "closed");
 }
 
-EchoServer::Pump EchoServer::pump_echo(Conn& conn, ListenerState& state) {
-    for (int round = 0; round < kRounds; ++round) {
-        bool progress = false;
-        if (!conn.buf.empty() && conn.can_write) {
-            const std::size_t offered = conn.buf.readable_bytes();
-            auto n = write_from(conn, conn.buf.readable_span());
-            if (n) {
-                conn.buf.consume(*n);
-                state.metrics->bytes_out += *n;
-                progress = *n > 0;
-                // A short write filled the socket buffer: wait for writable (libpoll re-arms).
-                if (*n < offered) watch_writes(conn);
-            } else if (mio::is_would_block(n.error())) {
-                watch_writes(conn);
-            } else {
-                state.metrics->add_error(ErrorKind::write);
-                return Pump::close;
-            }
-        }
-        // Backpressure: read only while there is room; a full buffer waits for writable.
-        if (conn.can_read && !conn.peer_closed && conn.buf.ensure(*state.pool)) {
-            if (conn.buf.writable_bytes() == 0) conn.buf.compact();
-            if (conn.buf.writable_bytes() > 0) {
-                const std::size_t room = conn.buf.writable_bytes();
-                auto n = read_into(conn, conn.buf.writable_span());
-                if (n && *n > 0) {
-                    conn.buf.commit(*n);
-                    state.metrics->bytes_in += *n;
-                    progress = true;
-                    // A short read emptied the socket: skip the read that would say WouldBlock
-                    // (libpoll re-arms on it), unless a FIN is known to be waiting behind it.
-                    if (*n < room && !conn.fin_hint) conn.can_read = false;
-                } else if (n) {
-                    conn.peer_closed = true;
-                } else if (mio::is_would_block(n.error())) {
-                    conn.can_read = false;
-                } else {
-                    state.metrics->add_error(ErrorKind::read);
-                    return Pump::close;
-                }
-            }
-        }
-        // An idle connection holds no buffer: it goes back to the pool as soon as it is empty.
-        if (conn.buf.empty()) (void)conn.buf.release_if_empty();
-        if (progress) conn.last_active = now_tick_;
-        // Half-close mirrored: the client's FIN becomes ours once everything is echoed.
-        if (conn.peer_closed && conn.buf.empty()) return Pump::close;
-        if (!progress) return Pump::idle;
+Flow EchoServer::pump(EchoConn& conn) {
+    EchoListener& listener = listeners_[conn.listener];
+    PumpTally tally;
+    Flow flow = Flow::idle;
+    const EchoMode mode = listener.config.mode;
+    if (conn.side.shut || mode == EchoMode::discard) {
+        // After our FIN (a drain, the end of info, a discard service) input is read and
+        // dropped until the client's FIN, so that closing never resets unread data.
+        flow = discard_input(end(conn), scratch_, tally);
+        if (mode == EchoMode::discard && loop_.draining() && flow == Flow::idle && !conn.side.shut)
+            shut_write(end(conn));
+    } else if (mode == EchoMode::echo) {
+        // The client's FIN becomes ours once everything is echoed: Flow::finished closes.
+        flow = pump_stream(loop_.registry(), end(conn), end(conn), conn.buf, *listener.pool,
+                           PumpPolicy{.forward_fin = false}, tally);
+    } else if (mode == EchoMode::chargen) {
+        flow = pump_chargen(conn, tally);
+    } else {
+        flow = pump_info(conn, tally);
     }
-    return Pump::more;
+    listener.metrics->bytes_in += tally.read;
+    listener.metrics->bytes_out += tally.written;
+    if (tally.progress) conn.last_active = loop_.now_tick();
+    return flow;
 }
 
-EchoServer::Pump EchoServer::discard_input(Conn& conn, ListenerState& state) {
-    for (int round = 0; round < kRounds && conn.can_read; ++round) {
-        auto n = read_into(conn, datagram_buf_);
-        if (n && *n > 0) {
-            state.metrics->bytes_in += *n;
-            conn.last_active = now_tick_;
-        } else if (n) {
-            return Pump::close;  // the peer's FIN
-        } else if (mio::is_would_block(n.error())) {
-            conn.can_read = false;
-        } else {
-            state.metrics->add_error(ErrorKind::read);
-            return Pump::close;
-        }
+Flow EchoServer::pump_chargen(EchoConn& conn, PumpTally& tally) {
+    const Flow input = discard_input(end(conn), scratch_, tally);
+    if (input == Flow::finished || input == Flow::read_failed) return input;
+    if (loop_.draining()) {
+        if (input == Flow::idle) shut_write(end(conn));
+        return input;
     }
-    return conn.can_read ? Pump::more : Pump::idle;
-}
-
-EchoServer::Pump EchoServer::pump_discard(Conn& conn, ListenerState& state) {
-    const Pump p = discard_input(conn, state);
-    if (lifecycle_.draining() && p == Pump::idle && !conn.write_shut) {
-        (void)std::visit([](auto& s) { return s.shutdown(mio::net::Shutdown::write); },
-                         conn.stream);
-        conn.write_shut = true;
-    }
-    return p;
-}
-
-EchoServer::Pump EchoServer::pump_chargen(Conn& conn, ListenerState& state) {
-    if (const Pump p = discard_input(conn, state); p == Pump::close) return p;
-    if (lifecycle_.draining()) return pump_discard(conn, state);
     const auto& pattern = chargen_pattern();
-    for (int round = 0; round < kRounds && conn.can_write; ++round) {
+    for (int round = 0; round < kPumpRounds && conn.side.can_write; ++round) {
         // Up to one pattern length per write, starting where the last write stopped.
-        std::span<const std::byte> rest(pattern.data() + conn.chargen_pos,
-                                        pattern.size() - conn.chargen_pos);
-        auto n = write_from(conn, rest);
-        if (n) {
-            conn.chargen_pos = static_cast<std::uint16_t>((conn.chargen_pos + *n) % kPatternLen);
-            state.metrics->bytes_out += *n;
-            conn.last_active = now_tick_;
-        } else if (mio::is_would_block(n.error())) {
-            watch_writes(conn);
-        } else {
-            state.metrics->add_error(ErrorKind::write);
-            return Pump::close;
+        auto n = conn.stream.write(std::span(pattern).subspan(conn.chargen_pos));
+        if (!n) {
+            if (!mio::is_would_block(n.error())) return Flow::write_failed;
+            if (!watch_writable(loop_.registry(), end(conn))) return Flow::rearm_failed;
+            break;
         }
+        conn.chargen_pos = static_cast<std::uint16_t>((conn.chargen_pos + *n) % kPatternLen);
+        tally.written += *n;
+        tally.progress = true;
     }
-    return conn.can_write || conn.can_read ? Pump::more : Pump::idle;
+    return conn.side.can_write || conn.side.can_read ? Flow::more : Flow::idle;
 }
 
-EchoServer::Pump EchoServer::pump_info(Conn& conn, ListenerState& state) {
-    while (!conn.buf.empty() && conn.can_write) {
-        auto n = write_from(conn, conn.buf.readable_span());
+Flow EchoServer::pump_info(EchoConn& conn, PumpTally& tally) {
+    while (!conn.buf.empty() && conn.side.can_write) {
+        auto n = conn.stream.write(conn.buf.readable_span());
         if (n) {
             conn.buf.consume(*n);
-            state.metrics->bytes_out += *n;
-        } else if (mio::is_would_block(n.error())) {
-            watch_writes(conn);
-        } else {
-            state.metrics->add_error(ErrorKind::write);
-            return Pump::close;
+            tally.written += *n;
+        } else if (!mio::is_would_block(n.error())) {
+            return Flow::write_failed;
+        } else if (!watch_writable(loop_.registry(), end(conn))) {
+            return Flow::rearm_failed;
         }
     }
-    if (!conn.buf.empty()) return Pump::idle;
-    // The line is out: send our FIN, then read (and drop) until the client's, so that
-    // closing never resets the connection under the unread line.
-    (void)conn.buf.release_if_empty();
-    (void)std::visit([](auto& s) { return s.shutdown(mio::net::Shutdown::write); }, conn.stream);
-    conn.write_shut = true;
-    return discard_input(conn, state);
+    if (!conn.buf.empty()) return Flow::idle;
+    // The line is out: send our FIN, then read (and drop) until the client's.
+    (void)conn.buf.release_if_empty();  // empty, checked above
+    shut_write(end(conn));
+    return discard_input(end(conn), scratch_, tally);
 }
 
-void EchoServer::start_info(Conn& conn, SlabKey key) {
-    ListenerState& state = listeners_[conn.listener];
-    auto text = [](auto r) { return r ? r->to_string() : std::string("unknown"); };
-    const std::string peer = std::visit([&](auto& s) { return text(s.peer_addr()); }, conn.stream);
-    const std::string local =
-        std::visit([&](auto& s) { return text(s.local_addr()); }, conn.stream);
+void EchoServer::start_info(EchoConn& conn) {
+    const EchoListener& listener = listeners_[conn.listener];
     const std::string line = fmt::format(
         "{{\"peer\":{},\"local\":{},\"listener\":{},\"protocol\":\"{}\",\"conn\":{}}}\n",
-        json_quote(peer), json_quote(local), json_quote(state.config.name),
-        to_string(state.config.protocol), key.index());
-    if (!conn.buf.ensure(*state.pool) || conn.buf.writable_bytes() < line.size()) return;
-    auto out = conn.buf.writable_span();
-    std::memcpy(out.data(), line.data(), line.size());
+        json_quote(conn.stream.peer_text()), json_quote(conn.stream.local_text()),
+        json_quote(listener.config.name), to_string(listener.config.protocol), conn.key.index());
+    if (!conn.buf.ensure(*listener.pool) || conn.buf.writable_bytes() < line.size()) return;
+    std::memcpy(conn.buf.writable_span().data(), line.data(), line.size());
     conn.buf.commit(line.size());
 }
 
 void EchoServer::close_conn(SlabKey key, std::string_view reason) {
     auto conn = conns_.remove(key);
     if (!conn) return;
-    std::visit([&](auto& s) { (void)poll_.registry().deregister_source(s); }, conn->stream);
-    ListenerState& state = listeners_[conn->listener];
-    --state.open;
-    --open_total_;
-    state.metrics->on_close();
-    log_conn(spdlog::level::debug, state.config.name, key.index(), "{}", reason);
-    resume_accepting();
-}
-
-void EchoServer::resume_accepting() {
-    for (std::uint32_t i = 0; i < sockets_.size(); ++i) {
-        BoundSocket& socket = sockets_[i];
-        if (!socket.accept_paused || !socket.socket) continue;
-        socket.accept_paused = false;
-        if (!socket.ready) {
-            socket.ready = true;
-            ready_sockets_.push_back(i);
-        }
-    }
+    // Closing the socket (going out of scope) removes it from the poll set either way.
+    (void)loop_.registry().deregister_source(conn->stream);
+    EchoListener& listener = listeners_[conn->listener];
+    --listener.open;
+    listener.metrics->on_close();
+    log_conn(spdlog::level::debug, listener.config.name, key.index(), "{}", reason);
+    loop_.listeners().resume_accepting();
 }
 
 std::optional<std::uint32_t> EchoServer::check_idle(std::uint64_t key, std::uint32_t expiry) {
-    Conn* conn = conns_.get(SlabKey{key});
+    EchoConn* conn = conns_.get(SlabKey{key});
     if (conn == nullptr) return std::nullopt;
     const auto timeout = listeners_[conn->listener].config.idle_timeout;
     if (timeout.count() <= 0) return std::nullopt;  // switched off by a reload

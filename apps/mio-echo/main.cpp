@@ -15,6 +15,9 @@ int main(int argc, char** argv) {
     spec.config_env_var = "MIO_ECHO_CONFIG";
     spec.parse = app::parse_echo_config;
     spec.to_toml = app::echo_config_to_toml;
-    spec.serve = app::serve_echo;
+    spec.serve = [](app::EchoConfig config, const app::CliOptions&,
+                    app::ReloadFn<app::EchoConfig> reload) {
+        return app::serve_daemon<app::EchoServer>(std::move(config), std::move(reload));
+    };
     return app::run_daemon(argc, argv, spec);
 }

@@ -14,6 +14,9 @@ int main(int argc, char** argv) {
     spec.config_env_var = "MIO_PROXY_CONFIG";
     spec.parse = app::parse_proxy_config;
     spec.to_toml = app::proxy_config_to_toml;
-    spec.serve = app::serve_proxy;
+    spec.serve = [](app::ProxyConfig config, const app::CliOptions&,
+                    app::ReloadFn<app::ProxyConfig> reload) {
+        return app::serve_daemon<app::ProxyServer>(std::move(config), std::move(reload));
+    };
     return app::run_daemon(argc, argv, spec);
 }

@@ -1,7 +1,5 @@
 // mio-proxy's admin endpoint: mio-echo's (/metrics, /healthz, /readyz, /connections) plus
 // GET /upstreams and per-upstream, per-server Prometheus metrics.
-#include <spdlog/spdlog.h>
-
 #include "proxy_server.hpp"
 
 namespace app {
@@ -15,34 +13,17 @@ std::string labels(const Upstream& u, const ServerRuntime& s) {
 }  // namespace
 
 void ProxyServer::open_admin() {
-    if (!config_.admin.listen) return;
-    const Endpoint& endpoint = *config_.admin.listen;
-    if (endpoint.is_unix()) {
-        throw std::runtime_error(
-            "admin.listen: a Unix socket admin endpoint is not supported yet; use host:port");
-    }
-    auto admin = AdminServer::bind(endpoint.inet());
-    if (!admin) {
-        throw std::runtime_error(fmt::format("admin endpoint: cannot bind {}: {}",
-                                             endpoint.to_string(), admin.error().message()));
-    }
-    admin->set_metrics([this] { return render_metrics(); });
-    admin->set_connections([this] { return render_connections(); });
-    admin->add_route("GET", "/upstreams", [this](const http::Request&) {
-        return http::Response::json(200, render_upstreams());
+    loop_.open_admin(config_.admin.listen, [this](AdminServer& admin) {
+        admin.set_metrics([this] { return render_metrics(); });
+        admin.set_connections([this] { return render_connections(); });
+        admin.add_route("GET", "/upstreams", [this](const http::Request&) {
+            return http::Response::json(200, render_upstreams());
+        });
     });
-    admin->set_draining(lifecycle_.draining());
-    if (auto r = admin->register_with(poll_.registry(), kAdminToken, mio::Token{kAdminConnBase});
-        !r) {
-        throw std::runtime_error("admin endpoint: " + r.error().message());
-    }
-    auto addr = admin->local_addr();
-    spdlog::info("admin endpoint on {}", addr ? addr->to_string() : endpoint.to_string());
-    admin_.emplace(std::move(*admin));
 }
 
 std::string ProxyServer::render_metrics() {
-    std::string out = metrics_.render();
+    std::string out = loop_.metrics().render();
     const auto now = Clock::now();
     struct Family {
         const char* name;
@@ -120,12 +101,7 @@ std::string ProxyServer::render_connections() {
     std::string out = "[";
     bool first = true;
     tunnels_.for_each([&](SlabKey key, Tunnel& t) {
-        const std::string peer = std::visit(
-            [](auto& s) {
-                auto a = s.peer_addr();
-                return a ? a->to_string() : std::string("unknown");
-            },
-            *t.client.stream);
+        const std::string peer = t.client.stream->peer_text();
         const std::string server =
             t.server_index ? upstreams_[t.upstream].servers()[*t.server_index].label : "";
         out += fmt::format(

@@ -1,26 +1,29 @@
 // Active health checks: every `interval`, connect to each server of a checked upstream, send
 // `send` (if any), and expect a reply starting with `expect` (if any), within `timeout`.
 // `fall` consecutive failures mark a server down (the balancer skips it), `rise` consecutive
-// successes mark it up again.
+// successes mark it up again. The connect is judged exactly as a tunnel's (connect_outcome).
 #include <algorithm>
-
-#include <spdlog/spdlog.h>
 
 #include "proxy_server.hpp"
 
 namespace app {
-void ProxyServer::setup_checks() {
-    const auto now = Clock::now();
-    for (std::uint32_t u = 0; u < upstreams_.size(); ++u) {
-        const Upstream& upstream = upstreams_[u];
-        if (upstream.retired || !upstream.config().health) continue;
-        for (std::uint32_t s = 0; s < upstream.servers().size(); ++s) {
-            HealthCheck& check = checks_.emplace_back();
-            check.upstream = u;
-            check.server = s;
-            const auto index = static_cast<std::uint64_t>(checks_.size() - 1);
-            check.timer = timers_.schedule(now, kServerSide | index);  // first check at once
-        }
+namespace {
+
+std::uint64_t check_payload(std::size_t index) {
+    return TimerPayload(TimerKind::check, index).bits();
+}
+
+}  // namespace
+
+void ProxyServer::add_checks(std::uint32_t u) {
+    const Upstream& upstream = upstreams_[u];
+    if (!upstream.config().health) return;
+    for (std::uint32_t s = 0; s < upstream.servers().size(); ++s) {
+        HealthCheck& check = checks_.emplace_back();
+        check.upstream = u;
+        check.server = s;
+        // The first check runs at once.
+        check.timer = loop_.timers().schedule(Clock::now(), check_payload(checks_.size() - 1));
     }
 }
 
@@ -33,65 +36,74 @@ void ProxyServer::start_check(std::uint32_t index) {
     check.connected = false;
     auto stream = connect_stream(server.config.address);
     if (!stream) return finish_check(index, false, stream.error().message());
-    check.stream = std::move(*stream);
-    auto registered = std::visit(
-        [&](auto& s) {
-            return poll_.registry().register_source(
-                s, mio::Token{kCheckBase + index},
-                mio::Interest::readable | mio::Interest::writable);
-        },
-        *check.stream);
-    if (!registered) return finish_check(index, false, registered.error().message());
-    check.timer = timers_.schedule(Clock::now() + health.timeout, kServerSide | index);
+    check.stream.emplace(std::move(*stream));
+    if (auto r =
+            loop_.registry().register_source(*check.stream, token_of(TokenKind::check, index),
+                                             mio::Interest::readable | mio::Interest::writable);
+        !r) {
+        return finish_check(index, false, r.error().message());
+    }
+    check.timer = loop_.timers().schedule(Clock::now() + health.timeout, check_payload(index));
 }
 
-void ProxyServer::on_check_event(std::uint32_t index, const mio::Event&) {
+void ProxyServer::on_check_event(std::uint32_t index) {
     HealthCheck& check = checks_[index];
     if (!check.stream) return;
-    const ActiveHealthConfig& health = *upstreams_[check.upstream].config().health;
-    auto& stream = *check.stream;
     if (!check.connected) {
-        auto error = std::visit([](auto& s) { return s.take_error(); }, stream);
-        if (!error) return finish_check(index, false, error.error().message());
-        if (*error) return finish_check(index, false, (*error)->message());
-        auto peer = std::visit([](auto& s) { return s.peer_addr().has_value(); }, stream);
-        if (!peer) return;  // not connected yet
+        const ConnectOutcome outcome = connect_outcome(*check.stream);
+        if (outcome.state == ConnectOutcome::State::in_progress) return;
+        if (outcome.state == ConnectOutcome::State::failed) {
+            return finish_check(index, false, outcome.error.message());
+        }
         check.connected = true;
     }
+    std::string why;
+    if (exchange(check, *upstreams_[check.upstream].config().health, &why)) {
+        finish_check(index, why.empty(), why);
+    }
+}
+
+// Sends `send` and reads the reply; true once the check has an answer (`*why` empty: passed).
+bool ProxyServer::exchange(HealthCheck& check, const ActiveHealthConfig& health, std::string* why) {
     while (check.sent < health.send.size()) {
-        auto n = std::visit(
-            [&](auto& s) { return s.write(std::string_view(health.send).substr(check.sent)); },
-            stream);
+        const auto rest = std::as_bytes(std::span(health.send)).subspan(check.sent);
+        auto n = check.stream->write(rest);
         if (!n) {
-            if (mio::is_would_block(n.error())) return;
-            return finish_check(index, false, n.error().message());
+            if (mio::is_would_block(n.error())) return false;
+            *why = n.error().message();
+            return true;
         }
         check.sent += *n;
     }
-    if (health.expect.empty()) return finish_check(index, true, "");
-    char buf[512];
+    if (health.expect.empty()) return true;
+    std::array<std::byte, 512> buf;
     for (;;) {
-        auto n = std::visit([&](auto& s) { return s.read(std::span<char>(buf)); }, stream);
+        auto n = check.stream->read(buf);
         if (!n) {
-            if (mio::is_would_block(n.error())) return;
-            return finish_check(index, false, n.error().message());
+            if (mio::is_would_block(n.error())) return false;
+            *why = n.error().message();
+            return true;
         }
-        if (*n == 0) return finish_check(index, false, "closed before the expected reply");
-        check.reply.append(buf, *n);
+        if (*n == 0) {
+            *why = "closed before the expected reply";
+            return true;
+        }
+        check.reply.append(reinterpret_cast<const char*>(buf.data()), *n);
         const std::size_t m = std::min(check.reply.size(), health.expect.size());
         if (check.reply.compare(0, m, health.expect, 0, m) != 0) {
-            return finish_check(index, false, "unexpected reply");
+            *why = "unexpected reply";
+            return true;
         }
-        if (check.reply.size() >= health.expect.size()) return finish_check(index, true, "");
+        if (check.reply.size() >= health.expect.size()) return true;
     }
 }
 
 void ProxyServer::finish_check(std::uint32_t index, bool ok, std::string_view why) {
     HealthCheck& check = checks_[index];
-    if (check.timer) timers_.cancel(*check.timer);
+    if (check.timer) loop_.timers().cancel(*check.timer);
     check.timer.reset();
     if (check.stream) {
-        std::visit([&](auto& s) { (void)poll_.registry().deregister_source(s); }, *check.stream);
+        (void)loop_.registry().deregister_source(*check.stream);  // closed next: gone either way
         check.stream.reset();
     }
     Upstream& upstream = upstreams_[check.upstream];
@@ -104,9 +116,9 @@ void ProxyServer::finish_check(std::uint32_t index, bool ok, std::string_view wh
                          server.label, why);
         }
     }
-    if (upstream.retired || lifecycle_.draining()) return;
-    check.timer =
-        timers_.schedule(Clock::now() + upstream.config().health->interval, kServerSide | index);
+    if (upstream.retired || loop_.draining()) return;
+    check.timer = loop_.timers().schedule(Clock::now() + upstream.config().health->interval,
+                                          check_payload(index));
 }
 
 void ProxyServer::on_check_timer(std::uint32_t index) {

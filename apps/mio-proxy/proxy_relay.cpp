@@ -1,126 +1,95 @@
-// The relay of one direction of a tunnel: through a pooled buffer (here) or, while it carries
-// bulk data and splice is on, through a pipe (proxy_splice.cpp). Backpressure both ways: a
-// direction reads only while its buffer has room, and a full buffer stops reading until the
-// other side takes bytes. A FIN goes on once everything before it has been delivered.
+// Both directions of a tunnel: through a pooled buffer (the shared pump, runtime/stream_pump.hpp)
+// or, while a direction carries bulk data and splice is on, through a pipe (proxy_splice.cpp).
+// Backpressure both ways; a FIN goes on once everything before it has been delivered; a reset
+// is forwarded as a reset.
 #include "proxy_server.hpp"
 
 namespace app {
-namespace {
 
-constexpr int kRounds = 8;
-
-}  // namespace
-
-void shut_write(Side& side) {
-    (void)std::visit([](auto& s) { return s.shutdown(mio::net::Shutdown::write); }, *side.stream);
-    side.shut = true;
-}
-
-ProxyServer::Flow ProxyServer::pump(SlabKey key, Tunnel& t, Side& from, Side& to, Direction& dir,
-                                    bool upward) {
-    if (dir.pipe) return relay_splice(key, t, from, to, dir, upward);
-    const Flow flow = relay(key, t, from, to, dir, upward);
-    if (flow != Flow::to_splice) return flow;
-    dir.pipe = pipes_->acquire();
-    if (dir.pipe) return relay_splice(key, t, from, to, dir, upward);
-    // No pipe to be had (descriptor or memory limits): go on through the buffer; the next
-    // read that fills it asks again.
-    dir.bulk = false;
-    return relay(key, t, from, to, dir, upward);
-}
-
-void ProxyServer::watch_writes(SlabKey key, Side& side, bool server_side) {
-    if (side.watch_write) return;
-    // Once a socket has been full it stays watched: re-registering each time would cost a
-    // system call per burst on a streaming connection.
-    side.watch_write = true;
-    (void)std::visit(
-        [&](auto& s) {
-            return poll_.registry().reregister_source(
-                s, tunnel_token(key, server_side),
-                mio::Interest::readable | mio::Interest::writable);
-        },
-        *side.stream);
-}
-
-ProxyServer::Flow ProxyServer::relay(SlabKey key, Tunnel& t, Side& from, Side& to, Direction& dir,
-                                     bool upward) {
-    IoBuffer& buf = dir.buf;
-    const bool connected = t.state == Tunnel::State::open;
+Flow ProxyServer::pump(SlabKey key, Tunnel& t, bool upward) {
+    Direction& dir = upward ? t.up : t.down;
+    PumpTally tally;
+    Flow flow = dir.pipe ? relay_splice(key, t, upward, tally) : relay(key, t, upward, tally);
+    if (flow == Flow::to_splice) {
+        dir.pipe = pipes_->acquire();
+        if (dir.pipe) {
+            flow = relay_splice(key, t, upward, tally);
+        } else {
+            // No pipe to be had (descriptor or memory limits): go on through the buffer; the
+            // next read that fills it asks again.
+            dir.bulk = false;
+            flow = relay(key, t, upward, tally);
+        }
+    }
     ServerRuntime* server =
         t.server_index ? &upstreams_[t.upstream].servers()[*t.server_index] : nullptr;
     ListenerMetrics& metrics = *listeners_[t.listener].metrics;
-    for (int round = 0; round < kRounds; ++round) {
-        bool progress = false;
-        if (connected && !buf.empty() && to.can_write && !to.shut) {
-            const std::size_t offered = buf.readable_bytes();
-            auto n = std::visit([&](auto& s) { return s.write(buf.readable_span()); }, *to.stream);
-            if (n) {
-                buf.consume(*n);
-                progress = *n > 0;
-                // A short write filled the socket buffer: wait for writable (libpoll re-arms).
-                if (*n < offered) {
-                    to.can_write = false;
-                    watch_writes(key, to, upward);
-                }
-                if (upward) {
-                    if (server) server->bytes_to_server += *n;
-                } else {
-                    metrics.bytes_out += *n;
-                }
-            } else if (mio::is_would_block(n.error())) {
-                to.can_write = false;
-                watch_writes(key, to, upward);
-            } else {
-                return Flow::reset_to;
-            }
-        }
-        if (!from.eof && from.can_read) {
-            if (dir.bulk && connected && buf.empty()) {
-                (void)buf.release_if_empty();
-                return Flow::to_splice;  // bulk data and nothing buffered: splice from here on
-            }
-            t.starved = !buf.ensure(*pool_);
-            if (!t.starved && buf.writable_bytes() == 0) buf.compact();
-            if (!t.starved && buf.writable_bytes() > 0) {
-                const std::size_t room = buf.writable_bytes();
-                auto n =
-                    std::visit([&](auto& s) { return s.read(buf.writable_span()); }, *from.stream);
-                if (n && *n > 0) {
-                    buf.commit(*n);
-                    progress = true;
-                    // A short read emptied the socket: skip the read that would say WouldBlock
-                    // (libpoll re-arms on it), unless a FIN is known to be waiting behind it.
-                    if (*n < room && !from.fin_hint) from.can_read = false;
-                    // One read filled a whole buffer: bulk data, worth splicing.
-                    if (*n == buf.capacity() && splice_mode() != SpliceMode::off) {
-                        dir.bulk = true;
-                    }
-                    if (upward) {
-                        metrics.bytes_in += *n;
-                    } else if (server) {
-                        server->bytes_from_server += *n;
-                    }
-                } else if (n) {
-                    from.eof = true;
-                    progress = true;
-                } else if (mio::is_would_block(n.error())) {
-                    from.can_read = false;
-                } else {
-                    return Flow::reset_from;
-                }
-            }
-        }
-        if (buf.empty()) (void)buf.release_if_empty();
-        // Half-close: the FIN goes on once everything before it has been delivered.
-        if (connected && from.eof && buf.empty() && !to.shut) {
-            shut_write(to);
-            progress = true;
-        }
-        if (progress) t.last_active = now_tick_;
-        if (!progress) return Flow::idle;
+    if (upward) {
+        metrics.bytes_in += tally.read;
+        if (server) server->bytes_to_server += tally.written;
+    } else {
+        if (server) server->bytes_from_server += tally.read;
+        metrics.bytes_out += tally.written;
     }
-    return Flow::more;
+    if (tally.progress) t.last_active = loop_.now_tick();
+    if (tally.starved) t.starved = true;
+    return flow;
+}
+
+Flow ProxyServer::relay(SlabKey key, Tunnel& t, bool upward, PumpTally& tally) {
+    TunnelEnd& from = upward ? t.client : t.server;
+    TunnelEnd& to = upward ? t.server : t.client;
+    Direction& dir = upward ? t.up : t.down;
+    if (!from.stream || !to.stream) return Flow::idle;  // between two connect attempts
+    const PumpPolicy policy{
+        .deliver = t.state == Tunnel::State::open,
+        .forward_fin = true,
+        .bulk = splice_mode() != SpliceMode::off ? &dir.bulk : nullptr,
+    };
+    t.starved = false;
+    return pump_stream(loop_.registry(), {*from.stream, from.side, tunnel_token(key, !upward)},
+                       {*to.stream, to.side, tunnel_token(key, upward)}, dir.buf, *pool_, policy,
+                       tally);
+}
+
+// Closes the tunnel if `flow` ends it (forwarding a reset to the other side); true if closed.
+bool ProxyServer::end_on(SlabKey key, Flow flow, bool upward) {
+    switch (flow) {
+        case Flow::read_failed:
+            close_tunnel(key, upward ? "client reset" : "server reset", !upward, upward);
+            return true;
+        case Flow::write_failed:
+            close_tunnel(key, upward ? "server gone" : "client gone", upward, !upward);
+            return true;
+        case Flow::rearm_failed:
+            if (Tunnel* t = tunnels_.get(key))
+                listeners_[t->listener].metrics->add_error(ErrorKind::other);
+            close_tunnel(key, "cannot watch for writable");
+            return true;
+        default:
+            return false;
+    }
+}
+
+void ProxyServer::advance(SlabKey key, Tunnel& t) {
+    const Flow up = pump(key, t, true);
+    if (end_on(key, up, true)) return;
+    if (t.state != Tunnel::State::open) {
+        if (up == Flow::more) queue(key, t);
+        return;
+    }
+    const Flow down = pump(key, t, false);
+    if (end_on(key, down, false)) return;
+    const UpstreamConfig& config = upstreams_[t.upstream].config();
+    const bool both_done =
+        t.client.side.eof && t.server.side.shut && t.server.side.eof && t.client.side.shut;
+    const bool one_done = t.client.side.shut || t.server.side.shut;
+    if (both_done || (one_done && !config.half_close)) return close_tunnel(key, "closed");
+    if (one_done && !t.timer && config.fin_timeout.count() > 0) {
+        arm_timer(key, t, config.fin_timeout);  // the other direction gets fin_timeout to end
+    }
+    if (t.starved) starved_.push_back(key);
+    if (up == Flow::more || down == Flow::more) queue(key, t);
 }
 
 }  // namespace app

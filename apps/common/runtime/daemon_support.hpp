@@ -1,6 +1,7 @@
 #pragma once
-// Small pieces both daemons' event loops share: start-up error handling, accept-error
-// classification, the poll timeout from several deadlines, signal dispatch and SIGHUP reload.
+// Small pieces of the daemon loop (runtime/daemon_loop.hpp), each testable on its own:
+// start-up error handling, accept-error classification, the poll timeout from several
+// deadlines, the signal conventions (Lifecycle) and SIGHUP reload.
 
 #include <chrono>
 #include <functional>
@@ -100,34 +101,6 @@ void reload_config(const std::function<std::optional<Config>(std::string*)>& rel
     } catch (const std::exception& e) {
         spdlog::error("reload partly applied: {}", e.what());
     }
-}
-
-/// The daemons' event loop: poll (with the server's timeout), dispatch every event, serve the
-/// ready list, fire timers; until a second signal, or until the drain has nothing left open.
-/// `Server` provides: poll_timeout(now), begin_turn(now), dispatch(event), run_ready(),
-/// fire_timers(now), open_count(). Returns the exit code (1 if poll itself fails).
-template <class Server>
-int run_event_loop(Server& server, mio::Poll& poll, mio::Events& events,
-                   const Lifecycle& lifecycle) {
-    using Clock = std::chrono::steady_clock;
-    // Two clock readings per turn: the one after the timers also sets the next poll timeout.
-    auto now = Clock::now();
-    while (!lifecycle.stop_requested()) {
-        if (lifecycle.draining() && server.open_count() == 0) break;
-        if (auto r = poll.poll(events, server.poll_timeout(now)); !r) {
-            now = Clock::now();
-            if (mio::is_interrupted(r.error())) continue;
-            spdlog::critical("poll failed: {}", r.error().message());
-            return 1;
-        }
-        server.begin_turn(Clock::now());
-        for (const mio::Event& event : events)
-            server.dispatch(event);
-        server.run_ready();
-        now = Clock::now();
-        server.fire_timers(now);
-    }
-    return 0;
 }
 
 }  // namespace app

@@ -1,6 +1,7 @@
 #pragma once
 // Slab: the connection table. Keys carry a generation, so a token that outlived its
-// connection can never reach the connection that reused the slot (architecture.md §4.4).
+// connection can never reach the connection that reused the slot: a closed connection's
+// events may still be in the batch being dispatched.
 
 #include <cstddef>
 #include <cstdint>
@@ -15,13 +16,14 @@ namespace app {
 
 static_assert(sizeof(std::size_t) >= sizeof(std::uint64_t), "tokens must hold 64-bit keys");
 
-/// A slab key: the slot index in the low 32 bits, the slot's generation in bits 32..62.
-/// The top bit is always clear, so `base + value` cannot overflow for any base below 2^63.
+/// A slab key: the slot index in the low 32 bits, the slot's generation in bits 32..59.
+/// The top 4 bits are always clear, so a key fits the value part of a TokenId
+/// (runtime/token_space.hpp) and `base + value` cannot overflow for any base below 2^63.
 /// Value 0 is never issued (generations start at 1), so a zero-initialised Key is invalid.
 struct SlabKey {
     std::uint64_t value = 0;
 
-    static constexpr std::uint32_t kGenerationMask = 0x7fff'ffffU;
+    static constexpr std::uint32_t kGenerationMask = 0x0fff'ffffU;
 
     [[nodiscard]] static constexpr SlabKey make(std::uint32_t index,
                                                 std::uint32_t generation) noexcept {
@@ -49,7 +51,7 @@ struct SlabKey {
 ///
 /// Pointer stability: `T*` from get() stays valid until that entry is removed, unless insert()
 /// grows the vector; call reserve(max_entries) at startup to rule that out.
-/// Generation wrap: a slot is reused 2^31 times before a stale key could alias; acceptable for
+/// Generation wrap: a slot is reused 2^28 times before a stale key could alias; acceptable for
 /// event-loop tokens whose lifetime is one batch of events.
 /// Thread safety: none; one event-loop thread owns the slab.
 template <class T>
@@ -103,7 +105,7 @@ public:
     [[nodiscard]] std::optional<Key> from_token(mio::Token token) const noexcept {
         if (token.value < base_) return std::nullopt;
         const std::uint64_t value = token.value - base_;
-        if ((value >> 63) != 0) return std::nullopt;
+        if ((value >> 60) != 0) return std::nullopt;
         return Key{value};
     }
 
