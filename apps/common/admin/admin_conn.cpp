@@ -8,6 +8,7 @@
 #include <mio/registry.hpp>
 
 #include "admin/http.hpp"
+#include "runtime/retry.hpp"
 
 namespace app {
 
@@ -46,9 +47,8 @@ void AdminConn::respond(std::string bytes) {
 AdminConn::Step AdminConn::read_request() {
     std::array<char, 2048> buf{};
     for (;;) {
-        const auto n = stream_.read(std::span<char>(buf));
+        const auto n = retry_on_eintr([&] { return stream_.read(std::span<char>(buf)); });
         if (!n) {
-            if (mio::is_interrupted(n.error())) continue;
             return mio::is_would_block(n.error()) ? Step::wait : Step::close;
         }
         if (*n == 0) {
@@ -73,9 +73,9 @@ AdminConn::Step AdminConn::read_request() {
 
 AdminConn::Step AdminConn::write_response(const mio::Registry& registry, mio::Token token) {
     while (written_ < out_.size()) {
-        const auto n = stream_.write(std::string_view(out_).substr(written_));
+        const auto n =
+            retry_on_eintr([&] { return stream_.write(std::string_view(out_).substr(written_)); });
         if (!n) {
-            if (mio::is_interrupted(n.error())) continue;
             if (!mio::is_would_block(n.error())) return Step::close;
             return set_interest(registry, token, mio::Interest::writable) ? Step::wait
                                                                           : Step::close;
@@ -95,9 +95,8 @@ AdminConn::Step AdminConn::write_response(const mio::Registry& registry, mio::To
 AdminConn::Step AdminConn::linger() {
     std::array<char, 2048> buf{};
     for (;;) {
-        const auto n = stream_.read(std::span<char>(buf));
+        const auto n = retry_on_eintr([&] { return stream_.read(std::span<char>(buf)); });
         if (!n) {
-            if (mio::is_interrupted(n.error())) continue;
             return mio::is_would_block(n.error()) ? Step::wait : Step::close;
         }
         discarded_ += *n;

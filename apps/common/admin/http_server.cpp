@@ -11,6 +11,7 @@
 #include <mio/registry.hpp>
 
 #include "admin/admin_conn.hpp"
+#include "runtime/retry.hpp"
 
 namespace app {
 namespace {
@@ -61,11 +62,11 @@ struct AdminServer::Impl {
 
 void AdminServer::Impl::accept_all() {
     for (;;) {
-        auto accepted = listener.accept();
+        auto accepted = retry_on_eintr([&] { return listener.accept(); });
         if (!accepted) {
             const std::error_code ec = accepted.error();
             if (mio::is_would_block(ec)) return;
-            if (mio::is_interrupted(ec) || ec == std::errc::connection_aborted) continue;
+            if (ec == std::errc::connection_aborted) continue;
             // EMFILE and friends: give up for this event rather than spin.
             spdlog::warn("admin: accept failed: {}", ec.message());
             return;

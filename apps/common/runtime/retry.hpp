@@ -4,7 +4,7 @@
 // A non-blocking call is interrupted by a signal only before it has transferred anything, so
 // calling it again is always safe, and a caller that saw EINTR would only have to loop itself.
 // libpoll's socket and pipe wrappers retry that way internally (retry_io in
-// libpoll/src/sys/unix/socket.cpp, not part of its public API); this is the same loop for the
+// libpoll/src/sys/unix/syscall.hpp, not part of its public API); this is the same loop for the
 // daemons, for their own system calls (splice(2), runtime/splice.hpp) and their loops over
 // libpoll calls, so every I/O path in apps/ treats EINTR alike.
 

@@ -6,6 +6,8 @@
 
 #include <unistd.h>
 
+#include "runtime/retry.hpp"
+
 namespace app {
 namespace {
 
@@ -65,9 +67,8 @@ std::vector<int> SignalSource::drain() {
     std::vector<int> signals;
     std::array<std::byte, 64> buf{};
     for (;;) {
-        const auto n = receiver_.read(std::span<std::byte>(buf));
+        const auto n = retry_on_eintr([&] { return receiver_.read(std::span<std::byte>(buf)); });
         if (!n) {
-            if (mio::is_interrupted(n.error())) continue;
             break;  // WouldBlock (re-armed by the Receiver) or an unexpected error
         }
         if (*n == 0) break;  // cannot happen while sender_ lives

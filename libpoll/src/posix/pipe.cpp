@@ -29,11 +29,7 @@ Result<UniqueFd> adopt_pipe_end(UniqueFd fd, int access) noexcept {
 Result<std::size_t> writev_fd(int fd, std::span<const IoSlice> bufs) noexcept {
     const int count = static_cast<int>(std::min<std::size_t>(bufs.size(), IOV_MAX));
     const auto* iov = reinterpret_cast<const iovec*>(bufs.data());
-    for (;;) {
-        const ssize_t n = ::writev(fd, iov, count);
-        if (n >= 0) return static_cast<std::size_t>(n);
-        if (errno != EINTR) return fail(last_os_error());
-    }
+    return sys::retry_io([&] { return ::writev(fd, iov, count); });
 }
 
 }  // namespace

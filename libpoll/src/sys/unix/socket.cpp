@@ -22,17 +22,6 @@ static_assert(sizeof(IoSliceMut) == sizeof(iovec) &&
               offsetof(IoSliceMut, data) == offsetof(iovec, iov_base) &&
               offsetof(IoSliceMut, size) == offsetof(iovec, iov_len));
 
-// Non-blocking calls are interrupted only before anything was transferred, so a retry is
-// always safe and callers never see EINTR from I/O.
-template <class Call>
-Result<std::size_t> retry_io(Call call) noexcept {
-    for (;;) {
-        const ssize_t n = call();
-        if (n >= 0) return static_cast<std::size_t>(n);
-        if (errno != EINTR) return fail(last_os_error());
-    }
-}
-
 // recv/send without the C library's wrappers on Linux: glibc's are cancellation points, so in a
 // multi-threaded process each call switches the thread to asynchronous cancellation and back
 // around the system call (about 1% of a proxy's CPU in a 64-byte ping-pong). libpoll's sockets
