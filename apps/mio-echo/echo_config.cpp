@@ -1,72 +1,58 @@
-#include "echo_config.hpp"
+// mio-echo's config schema: reading and validating mio-echo.toml, and the way back to TOML.
+// Every check records its error and parsing goes on, so one run reports every mistake.
 
-#include "config/bind_claims.hpp"
+#include "echo_config.hpp"
 
 #include <algorithm>
 #include <utility>
 
+#include "config/bind_claims.hpp"
 #include "config/toml_write.hpp"
 
 namespace app {
 namespace {
 
-constexpr std::uint32_t kMaxConnectionsLimit = 1'000'000;
-constexpr std::uint64_t kKiB = 1024;
 const std::vector<std::string> kDatagramKeys{"max_datagram", "rate_limit_pps", "deny_source_ports"};
-
-const std::vector<std::pair<std::string, EchoProtocol>>& protocol_names() {
-    static const std::vector<std::pair<std::string, EchoProtocol>> names{
-        {"tcp", EchoProtocol::tcp},
-        {"udp", EchoProtocol::udp},
-        {"unix", EchoProtocol::unix_stream},
-        {"unixgram", EchoProtocol::unixgram},
-    };
-    return names;
-}
-
-const std::vector<std::pair<std::string, EchoMode>>& mode_names() {
-    static const std::vector<std::pair<std::string, EchoMode>> names{
-        {"echo", EchoMode::echo},
-        {"discard", EchoMode::discard},
-        {"chargen", EchoMode::chargen},
-        {"info", EchoMode::info},
-    };
-    return names;
-}
 
 EchoRuntimeConfig parse_runtime(Section runtime) {
     EchoRuntimeConfig config;
     config.max_connections = runtime.integer<std::uint32_t>(
-        "max_connections", config.max_connections, 1, kMaxConnectionsLimit);
+        "max_connections", config.max_connections, 1, kEchoMaxConnections);
     config.drain_timeout = runtime.duration("drain_timeout", config.drain_timeout);
     return config;
 }
 
-void parse_bind(EchoListenerConfig& listener, Section& section) {
-    if (!section.has("bind")) section.missing("bind");
+/// `protocol_known`: false when `protocol` itself is invalid, so its default (tcp) must not be
+/// held against the addresses.
+void parse_bind(EchoListenerConfig& listener, Section& section, bool protocol_known) {
+    if (!section.expect_key("bind")) return;
     listener.bind = section.endpoints("bind");
-    if (listener.bind.empty()) section.fail("bind", "must name at least one address");
+    if (listener.bind.empty() && !section.failed("bind")) {
+        section.error("bind", "must name at least one address");
+    }
+    if (!protocol_known) return;
     const bool want_unix = is_unix(listener.protocol);
     for (const Endpoint& endpoint : listener.bind) {
         if (endpoint.is_unix() == want_unix) continue;
         const std::string protocol(to_string(listener.protocol));
-        section.fail("bind", "'" + endpoint.to_string() + "' does not match protocol '" + protocol +
-                                 "': " +
-                                 (want_unix ? "unix and unixgram listeners bind unix:/path"
-                                            : "tcp and udp listeners bind host:port"));
+        section.error("bind", "'" + endpoint.to_string() + "' does not match protocol '" +
+                                  protocol + "': " +
+                                  (want_unix ? "unix and unixgram listeners bind unix:/path"
+                                             : "tcp and udp listeners bind host:port"));
     }
 }
 
-void parse_datagram_keys(EchoListenerConfig& listener, Section& section) {
-    if (!is_datagram(listener.protocol)) {
+void parse_datagram_keys(EchoListenerConfig& listener, Section& section, bool protocol_known) {
+    if (protocol_known && !is_datagram(listener.protocol)) {
         for (const std::string& key : kDatagramKeys) {
             if (section.has(key)) {
-                section.fail(key, "only valid for protocol udp or unixgram (this listener is '" +
-                                      std::string(to_string(listener.protocol)) + "')");
+                section.error(key, "only valid for protocol udp or unixgram (this listener is '" +
+                                       std::string(to_string(listener.protocol)) + "')");
             }
         }
         return;
     }
+    // A datagram listener, or an unknown protocol: the values are still checked.
     listener.max_datagram =
         section.integer<std::uint32_t>("max_datagram", listener.max_datagram, 1, 65507);
     listener.rate_limit_pps =
@@ -79,36 +65,30 @@ EchoListenerConfig parse_listener(std::string name, Section& section,
                                   const EchoRuntimeConfig& runtime) {
     EchoListenerConfig listener;
     listener.name = std::move(name);
-    listener.protocol = section.choice("protocol", listener.protocol, protocol_names());
-    parse_bind(listener, section);
-    listener.mode = section.choice("mode", listener.mode, mode_names());
-    // Unset: 1000, lowered to the global cap if that is smaller. Set: must fit under it.
-    listener.max_connections = section.integer<std::uint32_t>(
-        "max_connections", std::min(listener.max_connections, runtime.max_connections), 1,
-        kMaxConnectionsLimit);
-    if (listener.max_connections > runtime.max_connections) {
-        section.fail("max_connections", "must not exceed runtime.max_connections (" +
-                                            std::to_string(runtime.max_connections) + ")");
-    }
+    listener.protocol = section.choice("protocol", listener.protocol, kEchoProtocolNames);
+    const bool protocol_known = !section.failed("protocol");
+    parse_bind(listener, section, protocol_known);
+    listener.mode = section.choice("mode", listener.mode, kEchoModeNames);
+    listener.max_connections = listener_max_connections(
+        section, listener.max_connections, runtime.max_connections, kEchoMaxConnections);
     listener.idle_timeout = section.duration("idle_timeout", listener.idle_timeout);
     listener.buffer_size =
-        section.size("buffer_size", listener.buffer_size, kKiB, 16 * kKiB * kKiB);
-    parse_datagram_keys(listener, section);
+        section.size("buffer_size", listener.buffer_size, kMinBufferSize, kMaxBufferSize);
+    parse_datagram_keys(listener, section, protocol_known);
     return listener;
 }
 
 void parse_listeners(EchoConfig& config, Section& root, BindClaims& bound) {
-    auto sections = root.sections("listeners");
-    if (sections.empty()) {
-        root.fail("listeners", "at least one [listeners.<name>] table is required");
-    }
-    for (auto& [name, section] : sections) {
-        EchoListenerConfig listener = parse_listener(name, section, config.runtime);
-        for (const Endpoint& endpoint : listener.bind) {
-            bound.claim(endpoint, !is_datagram(listener.protocol), "listener '" + name + "'",
-                        section, "bind");
-        }
-        config.listeners.push_back(std::move(listener));
+    for (auto& [name, section] : listener_sections(root)) {
+        // A listener that cannot be read any further is abandoned alone; the others still are.
+        (void)section.attempt([&, &name = name, &section = section] {
+            EchoListenerConfig listener = parse_listener(name, section, config.runtime);
+            for (const Endpoint& endpoint : listener.bind) {
+                bound.claim(endpoint, !is_datagram(listener.protocol), "listener '" + name + "'",
+                            section, "bind");
+            }
+            config.listeners.push_back(std::move(listener));
+        });
     }
 }
 
@@ -135,31 +115,11 @@ toml::table listener_to_toml(const EchoListenerConfig& listener) {
 }  // namespace
 
 std::string_view to_string(EchoProtocol protocol) noexcept {
-    switch (protocol) {
-        case EchoProtocol::tcp:
-            return "tcp";
-        case EchoProtocol::udp:
-            return "udp";
-        case EchoProtocol::unix_stream:
-            return "unix";
-        case EchoProtocol::unixgram:
-            return "unixgram";
-    }
-    return "?";
+    return find_name(kEchoProtocolNames, protocol).value_or("?");
 }
 
 std::string_view to_string(EchoMode mode) noexcept {
-    switch (mode) {
-        case EchoMode::echo:
-            return "echo";
-        case EchoMode::discard:
-            return "discard";
-        case EchoMode::chargen:
-            return "chargen";
-        case EchoMode::info:
-            return "info";
-    }
-    return "?";
+    return find_name(kEchoModeNames, mode).value_or("?");
 }
 
 bool is_datagram(EchoProtocol protocol) noexcept {
@@ -177,11 +137,9 @@ EchoConfig parse_echo_config(ConfigReader& reader) {
     Section log = root.section_or_empty("log");
     config.log = parse_log_config(log);
     BindClaims bound;
-    Section admin = root.section_or_empty("admin");
-    config.admin.listen = admin.endpoint("listen");
-    if (config.admin.listen) bound.claim(*config.admin.listen, true, "[admin]", admin, "listen");
+    config.admin = parse_admin(root, bound);
     parse_listeners(config, root, bound);
-    reader.reject_unknown_keys();
+    reader.finish();
     return config;
 }
 
@@ -189,8 +147,6 @@ toml::table echo_config_to_toml(const EchoConfig& config) {
     toml::table runtime;
     runtime.insert("max_connections", static_cast<std::int64_t>(config.runtime.max_connections));
     put_duration(runtime, "drain_timeout", config.runtime.drain_timeout);
-    toml::table admin;
-    if (config.admin.listen) admin.insert("listen", config.admin.listen->to_string());
     toml::table listeners;
     for (const EchoListenerConfig& listener : config.listeners) {
         listeners.insert(listener.name, listener_to_toml(listener));
@@ -198,7 +154,7 @@ toml::table echo_config_to_toml(const EchoConfig& config) {
     toml::table root;
     root.insert("runtime", std::move(runtime));
     root.insert("log", log_config_to_toml(config.log));
-    root.insert("admin", std::move(admin));
+    root.insert("admin", admin_to_toml(config.admin));
     root.insert("listeners", std::move(listeners));
     return root;
 }

@@ -11,7 +11,9 @@
 #include <toml++/toml.h>
 
 #include "config/config_reader.hpp"
+#include "config/daemon_schema.hpp"
 #include "config/endpoint.hpp"
+#include "config/enum_names.hpp"
 #include "config/log_config.hpp"
 
 namespace app {
@@ -21,9 +23,27 @@ enum class EchoProtocol { tcp, udp, unix_stream, unixgram };
 /// `mode`: echo | discard | chargen | info (JSON about the peer).
 enum class EchoMode { echo, discard, chargen, info };
 
-/// The config name of a protocol ("tcp", "udp", "unix", "unixgram").
+/// The config names of the protocols: parsing, its error messages and to_string() all use it.
+inline constexpr EnumNames<EchoProtocol, 4> kEchoProtocolNames{{
+    {"tcp", EchoProtocol::tcp},
+    {"udp", EchoProtocol::udp},
+    {"unix", EchoProtocol::unix_stream},
+    {"unixgram", EchoProtocol::unixgram},
+}};
+/// The config names of the modes.
+inline constexpr EnumNames<EchoMode, 4> kEchoModeNames{{
+    {"echo", EchoMode::echo},
+    {"discard", EchoMode::discard},
+    {"chargen", EchoMode::chargen},
+    {"info", EchoMode::info},
+}};
+
+/// The largest `max_connections` (runtime and per listener) mio-echo accepts.
+inline constexpr std::uint32_t kEchoMaxConnections = 1'000'000;
+
+/// The config name of a protocol ("tcp", "udp", "unix", "unixgram"), from kEchoProtocolNames.
 [[nodiscard]] std::string_view to_string(EchoProtocol protocol) noexcept;
-/// The config name of a mode ("echo", "discard", "chargen", "info").
+/// The config name of a mode ("echo", "discard", "chargen", "info"), from kEchoModeNames.
 [[nodiscard]] std::string_view to_string(EchoMode mode) noexcept;
 /// Whether the protocol is datagram-based (udp, unixgram).
 [[nodiscard]] bool is_datagram(EchoProtocol protocol) noexcept;
@@ -38,12 +58,8 @@ struct EchoRuntimeConfig {
     friend bool operator==(const EchoRuntimeConfig&, const EchoRuntimeConfig&) = default;
 };
 
-/// `[admin]`.
-struct EchoAdminConfig {
-    std::optional<Endpoint> listen;  ///< absent: no admin endpoint
-
-    friend bool operator==(const EchoAdminConfig&, const EchoAdminConfig&) = default;
-};
+/// `[admin]` (the same in both daemons).
+using EchoAdminConfig = AdminConfig;
 
 /// `[listeners.<name>]`.
 struct EchoListenerConfig {
@@ -72,14 +88,15 @@ struct EchoConfig {
     friend bool operator==(const EchoConfig&, const EchoConfig&) = default;
 };
 
-/// Reads and validates the whole schema, then rejects unknown keys. Throws ConfigError for any
-/// wrong type, out-of-range value, bad duration/size/address, missing `bind`, protocol/bind
-/// mismatch, datagram-only key on a stream listener, endpoint bound twice, bad listener name,
-/// no listener, or unknown key.
+/// Reads and validates the whole schema, then rejects unknown keys (ConfigReader::finish).
+/// Throws ConfigErrors listing, in file order, every wrong type, out-of-range value, bad
+/// duration/size/address, missing `bind`, protocol/bind mismatch, datagram-only key on a
+/// stream listener, endpoint bound twice, bad listener name, missing listener and unknown key
+/// (with the errors recorded in `reader` before the call). Thread safety: none.
 [[nodiscard]] EchoConfig parse_echo_config(ConfigReader& reader);
 
 /// The config as TOML with every key filled in; parse_echo_config() of it gives back an equal
-/// config.
+/// config. Throws only std::bad_alloc.
 [[nodiscard]] toml::table echo_config_to_toml(const EchoConfig& config);
 
 }  // namespace app

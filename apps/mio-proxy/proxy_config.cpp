@@ -1,64 +1,48 @@
 // mio-proxy's config schema: reading and validating mio-proxy.toml (see proxy_config_write.cpp
-// for the way back to TOML).
+// for the way back to TOML). Every check records its error and parsing goes on, so one run
+// reports every mistake; a check built on a value that is itself in error stays quiet.
 
 #include "proxy_config.hpp"
-
-#include "config/bind_claims.hpp"
 
 #include <algorithm>
 #include <utility>
 
+#include "config/bind_claims.hpp"
 #include "config/suggest.hpp"
 #include "config/units.hpp"
 
 namespace app {
 namespace {
 
-constexpr std::uint32_t kMaxConnectionsLimit = 10'000'000;
-constexpr std::uint32_t kDefaultListenerConnections = 10000;
-constexpr std::uint64_t kKiB = 1024;
-
-const std::vector<std::pair<std::string, Balance>>& balance_names() {
-    static const std::vector<std::pair<std::string, Balance>> names{
-        {"round_robin", Balance::round_robin},
-        {"least_conn", Balance::least_conn},
-        {"p2c", Balance::p2c},
-        {"random", Balance::random},
-        {"hash", Balance::hash},
-        {"first", Balance::first},
-    };
-    return names;
-}
-
-const std::vector<std::pair<std::string, SpliceMode>>& splice_names() {
-    static const std::vector<std::pair<std::string, SpliceMode>> names{
-        {"off", SpliceMode::off},
-        {"auto", SpliceMode::auto_},
-        {"always", SpliceMode::always},
-    };
-    return names;
-}
+/// The upstream names a listener may refer to. `complete` is false when some member of
+/// [upstreams] has an invalid name (already reported): a reference to it cannot be checked.
+struct UpstreamNames {
+    std::vector<std::string> names;
+    bool complete = true;
+};
 
 /// A duration that must not be zero ("off" is rejected too).
 std::chrono::milliseconds positive_duration(Section& section, std::string_view key,
                                             std::chrono::milliseconds default_value) {
     const auto value = section.duration(key, default_value);
-    if (value.count() <= 0) section.fail(key, "must be greater than 0 (\"off\" is not allowed)");
+    if (value.count() <= 0) section.error(key, "must be greater than 0 (\"off\" is not allowed)");
     return value;
 }
 
 ProxyRuntimeConfig parse_runtime(Section runtime) {
     ProxyRuntimeConfig config;
     config.max_connections = runtime.integer<std::uint32_t>(
-        "max_connections", config.max_connections, 1, kMaxConnectionsLimit);
-    config.buffer_size = runtime.size("buffer_size", config.buffer_size, kKiB, 16 * kKiB * kKiB);
+        "max_connections", config.max_connections, 1, kProxyMaxConnections);
+    config.buffer_size =
+        runtime.size("buffer_size", config.buffer_size, kMinBufferSize, kMaxBufferSize);
     config.memory_limit = runtime.size("memory_limit", config.memory_limit);
-    if (config.memory_limit < 2 * config.buffer_size) {
-        runtime.fail("memory_limit", "must be at least 2 x buffer_size (" +
-                                         format_size(2 * config.buffer_size) + ")");
+    const bool sizes_valid = !runtime.failed("buffer_size") && !runtime.failed("memory_limit");
+    if (sizes_valid && config.memory_limit < 2 * config.buffer_size) {
+        runtime.error("memory_limit", "must be at least 2 x buffer_size (" +
+                                          format_size(2 * config.buffer_size) + ")");
     }
     config.drain_timeout = runtime.duration("drain_timeout", config.drain_timeout);
-    config.splice = runtime.choice("splice", config.splice, splice_names());
+    config.splice = runtime.choice("splice", config.splice, kSpliceModeNames);
     return config;
 }
 
@@ -74,9 +58,10 @@ ActiveHealthConfig parse_health(Section health) {
     ActiveHealthConfig config;
     config.interval = positive_duration(health, "interval", config.interval);
     config.timeout = positive_duration(health, "timeout", config.timeout);
-    if (config.timeout >= config.interval) {
-        health.fail("timeout",
-                    "must be shorter than interval (" + format_duration(config.interval) + ")");
+    const bool times_valid = !health.failed("interval") && !health.failed("timeout");
+    if (times_valid && config.timeout >= config.interval) {
+        health.error("timeout",
+                     "must be shorter than interval (" + format_duration(config.interval) + ")");
     }
     config.rise = health.integer<std::uint32_t>("rise", config.rise, 1, 100);
     config.fall = health.integer<std::uint32_t>("fall", config.fall, 1, 100);
@@ -85,45 +70,58 @@ ActiveHealthConfig parse_health(Section health) {
     return config;
 }
 
-ServerConfig parse_server(Section& section) {
+/// nullopt when the address is missing or invalid (recorded): the server is left out, but its
+/// other keys are still checked.
+std::optional<ServerConfig> parse_server(Section& section) {
+    const bool present = section.expect_key("address");
     auto address = section.endpoint("address");
-    if (!address) section.missing("address");
-    ServerConfig server{.address = std::move(*address)};
+    ServerConfig server{.address = address.value_or(Endpoint(mio::net::SocketAddr{}))};
     server.weight = section.integer<std::uint32_t>("weight", server.weight, 1, 1000);
     server.max_connections = section.integer<std::uint32_t>(
-        "max_connections", server.max_connections, 0, kMaxConnectionsLimit);
+        "max_connections", server.max_connections, 0, kProxyMaxConnections);
     server.backup = section.get<bool>("backup", server.backup);
+    if (!present || !address) return std::nullopt;
     return server;
+}
+
+void check_servers(Section& upstream, const std::vector<ServerConfig>& servers, bool complete) {
+    const bool any_primary =
+        std::any_of(servers.begin(), servers.end(), [](const auto& s) { return !s.backup; });
+    // With servers left out (in error), "only backups" may not be true of the file.
+    if (!any_primary && complete && !servers.empty()) {
+        upstream.error("servers", "at least one server must not be a backup");
+    }
 }
 
 std::vector<ServerConfig> parse_servers(Section& upstream) {
     const std::string table = "[[" + upstream.key_path("servers") + "]]";
     std::vector<Section> sections = upstream.table_array("servers");
-    if (sections.empty()) {
-        upstream.fail("servers",
-                      "at least one server is required: add a " + table + " table with an address");
+    if (sections.empty() && !upstream.failed("servers")) {
+        upstream.error("servers", "at least one server is required: add a " + table +
+                                      " table with an address");
     }
     std::vector<ServerConfig> servers;
+    std::vector<std::size_t> index;  // servers[k] is servers[index[k]] of the file
     for (std::size_t i = 0; i < sections.size(); ++i) {
-        ServerConfig server = parse_server(sections[i]);
-        for (std::size_t j = 0; j < servers.size(); ++j) {
-            if (servers[j].address != server.address) continue;
-            sections[i].fail("address", "'" + server.address.to_string() +
-                                            "' is already listed (servers[" + std::to_string(j) +
-                                            "])");
+        std::optional<ServerConfig> server = parse_server(sections[i]);
+        if (!server) continue;
+        for (std::size_t k = 0; k < servers.size(); ++k) {
+            if (servers[k].address != server->address) continue;
+            sections[i].error("address", "'" + server->address.to_string() +
+                                             "' is already listed (servers[" +
+                                             std::to_string(index[k]) + "])");
         }
-        servers.push_back(std::move(server));
+        servers.push_back(std::move(*server));
+        index.push_back(i);
     }
-    const bool any_primary =
-        std::any_of(servers.begin(), servers.end(), [](const auto& s) { return !s.backup; });
-    if (!any_primary) upstream.fail("servers", "at least one server must not be a backup");
+    check_servers(upstream, servers, servers.size() == sections.size());
     return servers;
 }
 
 UpstreamConfig parse_upstream(std::string name, Section& section) {
     UpstreamConfig upstream;
     upstream.name = std::move(name);
-    upstream.balance = section.choice("balance", upstream.balance, balance_names());
+    upstream.balance = section.choice("balance", upstream.balance, kBalanceNames);
     upstream.connect_timeout =
         positive_duration(section, "connect_timeout", upstream.connect_timeout);
     upstream.idle_timeout = section.duration("idle_timeout", upstream.idle_timeout);
@@ -137,87 +135,86 @@ UpstreamConfig parse_upstream(std::string name, Section& section) {
 }
 
 void parse_protocol(Section& section) {
-    if (section.optional<std::string>("protocol") == "udp") {
-        section.fail("protocol", "UDP proxying is not supported yet (only \"tcp\")");
+    const auto protocol = section.optional<std::string>("protocol");
+    if (!protocol) return;  // absent (tcp), or not a string (recorded)
+    if (*protocol == "udp") {
+        section.error("protocol", "UDP proxying is not supported yet (only \"tcp\")");
+        return;
     }
     (void)section.one_of("protocol", "tcp", {"tcp"});
 }
 
-std::string parse_upstream_ref(Section& section, const std::vector<UpstreamConfig>& upstreams) {
-    std::string name = section.require<std::string>("upstream");
-    std::vector<std::string> names;
-    for (const UpstreamConfig& upstream : upstreams) {
-        if (upstream.name == name) return name;
-        names.push_back(upstream.name);
+std::string parse_upstream_ref(Section& section, const UpstreamNames& upstreams) {
+    if (!section.expect_key("upstream")) return {};
+    std::optional<std::string> name = section.optional<std::string>("upstream");
+    if (!name) return {};  // not a string (recorded)
+    const auto& names = upstreams.names;
+    if (!upstreams.complete || std::find(names.begin(), names.end(), *name) != names.end()) {
+        return *name;
     }
-    const std::string hint = did_you_mean(name, names);
-    if (!hint.empty()) section.fail("upstream", "no upstream named '" + name + "'" + hint);
-    section.fail("upstream",
-                 "no upstream named '" + name + "': define it in [upstreams." + name + "]");
+    const std::string hint = did_you_mean(*name, names);
+    section.error("upstream",
+                  "no upstream named '" + *name + "'" +
+                      (hint.empty() ? ": define it in [upstreams." + *name + "]" : hint));
+    return *name;
 }
 
-ProxyListenerConfig parse_listener(std::string name, Section& section, const ProxyConfig& config) {
+ProxyListenerConfig parse_listener(std::string name, Section& section, const ProxyConfig& config,
+                                   const UpstreamNames& upstreams) {
     ProxyListenerConfig listener;
     listener.name = std::move(name);
-    if (!section.has("bind")) section.missing("bind");
-    listener.bind = section.endpoints("bind");
-    if (listener.bind.empty()) section.fail("bind", "must name at least one address");
-    parse_protocol(section);
-    listener.upstream = parse_upstream_ref(section, config.upstreams);
-    // Unset: 10000, lowered to the global cap if that is smaller. Set: must fit under it.
-    const std::uint32_t cap = config.runtime.max_connections;
-    listener.max_connections = section.integer<std::uint32_t>(
-        "max_connections", std::min(kDefaultListenerConnections, cap), 1, kMaxConnectionsLimit);
-    if (listener.max_connections > cap) {
-        section.fail("max_connections",
-                     "must not exceed runtime.max_connections (" + std::to_string(cap) + ")");
+    if (section.expect_key("bind")) {
+        listener.bind = section.endpoints("bind");
+        if (listener.bind.empty() && !section.failed("bind")) {
+            section.error("bind", "must name at least one address");
+        }
     }
+    parse_protocol(section);
+    listener.upstream = parse_upstream_ref(section, upstreams);
+    listener.max_connections = listener_max_connections(
+        section, listener.max_connections, config.runtime.max_connections, kProxyMaxConnections);
     listener.max_connections_per_ip = section.integer<std::uint32_t>(
-        "max_connections_per_ip", listener.max_connections_per_ip, 0, kMaxConnectionsLimit);
+        "max_connections_per_ip", listener.max_connections_per_ip, 0, kProxyMaxConnections);
     listener.tcp_nodelay = section.get<bool>("tcp_nodelay", listener.tcp_nodelay);
     listener.reuseport = section.get<bool>("reuseport", listener.reuseport);
     return listener;
 }
 
-void parse_listeners(ProxyConfig& config, Section& root, BindClaims& bound) {
-    auto sections = root.sections("listeners");
-    if (sections.empty()) {
-        root.fail("listeners", "at least one [listeners.<name>] table is required");
-    }
+UpstreamNames parse_upstreams(ProxyConfig& config, Section& root) {
+    UpstreamNames known;
+    auto sections = root.sections("upstreams");
+    known.complete = sections.size() == root.member_count("upstreams");
     for (auto& [name, section] : sections) {
-        ProxyListenerConfig listener = parse_listener(name, section, config);
-        for (const Endpoint& endpoint : listener.bind) {
-            bound.claim(endpoint, true, "listener '" + name + "'", section, "bind");  // TCP
-        }
-        config.listeners.push_back(std::move(listener));
+        // Named even if abandoned: its own errors are reported, not every reference to it.
+        known.names.push_back(name);
+        (void)section.attempt([&, &name = name, &section = section] {
+            config.upstreams.push_back(parse_upstream(name, section));
+        });
+    }
+    return known;
+}
+
+void parse_listeners(ProxyConfig& config, Section& root, BindClaims& bound,
+                     const UpstreamNames& upstreams) {
+    for (auto& [name, section] : listener_sections(root)) {
+        (void)section.attempt([&, &name = name, &section = section] {
+            ProxyListenerConfig listener = parse_listener(name, section, config, upstreams);
+            for (const Endpoint& endpoint : listener.bind) {
+                bound.claim(endpoint, true, "listener '" + name + "'", section, "bind");  // TCP
+            }
+            config.listeners.push_back(std::move(listener));
+        });
     }
 }
 
 }  // namespace
 
 std::string_view to_string(SpliceMode mode) noexcept {
-    for (const auto& [name, value] : splice_names()) {
-        if (value == mode) return name;
-    }
-    return "?";
+    return find_name(kSpliceModeNames, mode).value_or("?");
 }
 
 std::string_view to_string(Balance balance) noexcept {
-    switch (balance) {
-        case Balance::round_robin:
-            return "round_robin";
-        case Balance::least_conn:
-            return "least_conn";
-        case Balance::p2c:
-            return "p2c";
-        case Balance::random:
-            return "random";
-        case Balance::hash:
-            return "hash";
-        case Balance::first:
-            return "first";
-    }
-    return "?";
+    return find_name(kBalanceNames, balance).value_or("?");
 }
 
 const UpstreamConfig* ProxyConfig::upstream(std::string_view name) const noexcept {
@@ -234,14 +231,10 @@ ProxyConfig parse_proxy_config(ConfigReader& reader) {
     Section log = root.section_or_empty("log");
     config.log = parse_log_config(log);
     BindClaims bound;
-    Section admin = root.section_or_empty("admin");
-    config.admin.listen = admin.endpoint("listen");
-    if (config.admin.listen) bound.claim(*config.admin.listen, true, "[admin]", admin, "listen");
-    for (auto& [name, section] : root.sections("upstreams")) {
-        config.upstreams.push_back(parse_upstream(name, section));
-    }
-    parse_listeners(config, root, bound);
-    reader.reject_unknown_keys();
+    config.admin = parse_admin(root, bound);
+    const UpstreamNames upstreams = parse_upstreams(config, root);
+    parse_listeners(config, root, bound, upstreams);
+    reader.finish();
     return config;
 }
 

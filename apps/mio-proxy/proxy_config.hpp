@@ -11,7 +11,9 @@
 #include <toml++/toml.h>
 
 #include "config/config_reader.hpp"
+#include "config/daemon_schema.hpp"
 #include "config/endpoint.hpp"
+#include "config/enum_names.hpp"
 #include "config/log_config.hpp"
 
 namespace app {
@@ -19,6 +21,17 @@ namespace app {
 /// How an upstream spreads connections over its servers. Weights are honoured by all.
 enum class Balance { round_robin, least_conn, p2c, random, hash, first };
 
+/// The config names of the algorithms: parsing, its error messages and to_string() all use it.
+inline constexpr EnumNames<Balance, 6> kBalanceNames{{
+    {"round_robin", Balance::round_robin},
+    {"least_conn", Balance::least_conn},
+    {"p2c", Balance::p2c},
+    {"random", Balance::random},
+    {"hash", Balance::hash},
+    {"first", Balance::first},
+}};
+
+/// The config name of an algorithm ("round_robin", ...), from kBalanceNames.
 [[nodiscard]] std::string_view to_string(Balance balance) noexcept;
 
 /// When the relay moves bytes with Linux splice(2) (socket -> pipe -> socket, never through
@@ -31,7 +44,19 @@ enum class Balance { round_robin, least_conn, p2c, random, hash, first };
 /// Without a pipe (descriptor or memory limits), a direction relays through a buffer.
 enum class SpliceMode { off, auto_, always };
 
+/// The config names of the splice modes ("auto" is SpliceMode::auto_: `auto` is a keyword).
+inline constexpr EnumNames<SpliceMode, 3> kSpliceModeNames{{
+    {"off", SpliceMode::off},
+    {"auto", SpliceMode::auto_},
+    {"always", SpliceMode::always},
+}};
+
+/// The config name of a splice mode ("off", "auto", "always"), from kSpliceModeNames.
 [[nodiscard]] std::string_view to_string(SpliceMode mode) noexcept;
+
+/// The largest `max_connections` (runtime, per listener, per IP, per server) mio-proxy
+/// accepts, as config/mio-proxy.toml documents it.
+inline constexpr std::uint32_t kProxyMaxConnections = 10'000'000;
 
 struct ProxyRuntimeConfig {
     std::uint32_t max_connections = 20000;      ///< client connections, all listeners (1..10^7)
@@ -43,10 +68,8 @@ struct ProxyRuntimeConfig {
     friend bool operator==(const ProxyRuntimeConfig&, const ProxyRuntimeConfig&) = default;
 };
 
-struct ProxyAdminConfig {
-    std::optional<Endpoint> listen;  ///< absent: no admin endpoint
-    friend bool operator==(const ProxyAdminConfig&, const ProxyAdminConfig&) = default;
-};
+/// `[admin]` (the same in both daemons).
+using ProxyAdminConfig = AdminConfig;
 
 struct ProxyListenerConfig {
     std::string name;
@@ -110,16 +133,19 @@ struct ProxyConfig {
     std::vector<ProxyListenerConfig> listeners;  ///< in name order; at least one
     std::vector<UpstreamConfig> upstreams;       ///< in name order; may include unused ones
 
+    /// The upstream named `name`, or nullptr.
     [[nodiscard]] const UpstreamConfig* upstream(std::string_view name) const noexcept;
     friend bool operator==(const ProxyConfig&, const ProxyConfig&) = default;
 };
 
-/// Reads and validates a whole mio-proxy configuration. Throws ConfigError naming file, line,
-/// column and key for any problem (see config/mio-proxy.toml for every key and its default).
+/// Reads and validates a whole mio-proxy configuration, then rejects unknown keys
+/// (ConfigReader::finish). Throws ConfigErrors listing every problem in file order, each
+/// naming file, line, column and key (see config/mio-proxy.toml for every key and its
+/// default). Thread safety: none.
 [[nodiscard]] ProxyConfig parse_proxy_config(ConfigReader& reader);
 
 /// The configuration as TOML with every default filled in (for --print-config); parsing it
-/// back gives an equal ProxyConfig.
+/// back gives an equal ProxyConfig. Throws only std::bad_alloc.
 [[nodiscard]] toml::table proxy_config_to_toml(const ProxyConfig& config);
 
 }  // namespace app

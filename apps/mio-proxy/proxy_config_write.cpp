@@ -81,8 +81,6 @@ toml::table upstream_to_toml(const UpstreamConfig& upstream) {
 }  // namespace
 
 toml::table proxy_config_to_toml(const ProxyConfig& config) {
-    toml::table admin;
-    if (config.admin.listen) admin.insert("listen", config.admin.listen->to_string());
     toml::table listeners;
     for (const ProxyListenerConfig& listener : config.listeners) {
         listeners.insert(listener.name, listener_to_toml(listener));
@@ -94,7 +92,7 @@ toml::table proxy_config_to_toml(const ProxyConfig& config) {
     toml::table root;
     root.insert("runtime", runtime_to_toml(config.runtime));
     root.insert("log", log_config_to_toml(config.log));
-    root.insert("admin", std::move(admin));
+    root.insert("admin", admin_to_toml(config.admin));
     root.insert("listeners", std::move(listeners));
     root.insert("upstreams", std::move(upstreams));
     return root;

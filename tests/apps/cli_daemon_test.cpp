@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -169,6 +170,35 @@ TEST_CASE("an invalid file exits 78 with 'error: file:line:col: key: message'", 
     CHECK(served.calls == 0);
 }
 
+TEST_CASE("every error of a file is printed in one run, one 'error:' line each, in file order",
+          "[cli]") {
+    Served served;
+    const TempFile file("[tiny]\nnmae = \"x\"\nvalue = 500\n[log]\nlevel = \"loud\"\n");
+    const Run r = run(make_spec(served), {"--check", "-c", file.path()});
+    CHECK(r.code == app::kExitConfig);
+    CHECK(r.out.empty());
+    const std::string& p = file.path();
+    CHECK(r.err == "error: " + p + ":2:1: tiny.nmae: unknown key 'nmae'; did you mean 'name'?\n" +
+                       "error: " + p + ":3:9: tiny.value: must be between 0 and 100 (got 500)\n" +
+                       "error: " + p + ":5:9: log.level: invalid value 'loud': expected one of " +
+                       "trace, debug, info, warn, error, off\n");
+    CHECK(served.calls == 0);
+}
+
+TEST_CASE("more than 20 errors: 20 'error:' lines, then how many more", "[cli]") {
+    Served served;
+    std::string text = "[tiny]\n";
+    for (int i = 0; i < 23; ++i)
+        text += "unknown" + std::to_string(i) + " = 1\n";
+    const TempFile file(text);
+    const Run r = run(make_spec(served), {"-t", "-c", file.path()});
+    CHECK(r.code == app::kExitConfig);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 21);
+    CHECK_THAT(r.err, Contains(file.path() + ":21:1: tiny.unknown19:") &&
+                          !Contains("tiny.unknown20:") &&
+                          Catch::EndsWith("\nerror: ... and 3 more errors\n"));
+}
+
 TEST_CASE("a TOML syntax error exits 78", "[cli]") {
     Served served;
     const TempFile file("[tiny\n");
@@ -296,7 +326,7 @@ TEST_CASE("the reload function re-reads the file with the same overrides", "[cli
     spec.serve = [&](TinyConfig, const app::CliOptions&, const app::ReloadFn<TinyConfig>& reload) {
         file.write("[tiny]\nvalue = 9\nname = \"from-file\"\n");
         reloaded = reload(nullptr);
-        file.write("[tiny]\nvalue = \"nine\"\n");
+        file.write("[tiny]\nvalue = \"nine\"\nnmae = 1\n");
         broken = reload(&error);
         return 0;
     };
@@ -306,4 +336,5 @@ TEST_CASE("the reload function re-reads the file with the same overrides", "[cli
     CHECK(reloaded->name == "pinned");  // --set still applies on reload
     CHECK_FALSE(broken.has_value());
     CHECK_THAT(error, Contains(file.path() + ":2:") && Contains("tiny.value"));
+    CHECK_THAT(error, Contains("; " + file.path() + ":3:1: tiny.nmae: unknown key"));
 }

@@ -24,7 +24,7 @@ app::ConfigError error_of(std::string_view text, const std::function<void(app::S
     try {
         app::Section root = reader.root();
         schema(root);
-        reader.reject_unknown_keys();
+        reader.finish();
     } catch (const app::ConfigError& error) {
         return error;
     }
@@ -94,7 +94,7 @@ address = "10.0.0.2:5432"
         CHECK(thing.get<std::int64_t>("v", 0) > 0);
     for (auto entry : servers)
         CHECK(entry.endpoint("address").has_value());
-    CHECK_NOTHROW(reader.reject_unknown_keys());
+    CHECK_NOTHROW(reader.finish());
 }
 
 TEST_CASE("unknown keys are rejected with their position and a did-you-mean hint",

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "config/endpoint.hpp"
 #include "config/suggest.hpp"
@@ -137,4 +138,38 @@ TEST_CASE("Endpoint rejects host names, missing ports and long unix paths", "[co
     why.clear();
     CHECK_FALSE(app::Endpoint::parse("unix:" + longest + "a", &why).has_value());
     CHECK_THAT(why, Catch::Contains("108 bytes") && Catch::Contains("107"));
+}
+
+TEST_CASE("Endpoint names the mistake: port out of range, no port, host name, no brackets",
+          "[config][endpoint]") {
+    struct Case {
+        const char* text;
+        const char* why;
+    };
+    const std::vector<Case> cases{
+        {"127.0.0.1:99999", "'127.0.0.1:99999': port 99999 is out of range (0..65535)"},
+        {"127.0.0.1:65536", "port 65536 is out of range (0..65535)"},
+        {"[::1]:123456789012", "port 123456789012 is out of range (0..65535)"},
+        {"127.0.0.1:http", "port 'http' is not a number"},
+        {"127.0.0.1:", "missing port after ':'"},
+        {"127.0.0.1", "'127.0.0.1': missing port"},
+        {"[::1]", "missing port"},
+        {"localhost:80", "'localhost' is a host name; host names are not resolved"},
+        {"db.internal", "missing port"},
+        {":8080", "missing host before ':'"},
+        {"::1:80", "an IPv6 address needs brackets"},
+        {"300.1.1.1:7", "'300.1.1.1' is not a literal IPv4 address"},
+        {"[::g]:7", "'::g' is not a literal IPv6 address"},
+        {"[::1:7", "missing ']'"},
+        {"", "empty address"},
+    };
+    for (const Case& c : cases) {
+        INFO(c.text);
+        std::string why;
+        CHECK_FALSE(app::Endpoint::parse(c.text, &why).has_value());
+        CHECK_THAT(why, Catch::Contains(c.why));
+    }
+    std::string why;
+    CHECK_FALSE(app::Endpoint::parse("localhost:99999", &why).has_value());
+    CHECK_THAT(why, Catch::Contains("out of range") && Catch::Contains("host name"));
 }

@@ -165,6 +165,40 @@ TEST_CASE("bad configurations exit 78 naming the key and the line", "[e2e][echo]
     }
 }
 
+TEST_CASE("check mode (-t) reports every mistake of a file in one run, in file order",
+          "[e2e][echo]") {
+    TempDir dir;
+    // A misspelt key, an out-of-range port, an unsupported protocol and a bad value in another
+    // listener: one run names all four.
+    const std::string file = dir.write("four.toml",
+                                       "[listeners.t]\n"
+                                       "bind = \"127.0.0.1:99999\"\n"
+                                       "protocol = \"quic\"\n"
+                                       "idle_timout = \"5s\"\n"
+                                       "[listeners.u]\n"
+                                       "bind = \"127.0.0.1:0\"\n"
+                                       "max_connections = 0\n");
+    const RunResult r = run(mio_echo("--check -c " + file));
+    INFO(r.err);
+    CHECK(r.exit == 78);
+    CHECK(r.out.empty());
+    const std::string e = "error: " + file;
+    CHECK(r.err ==
+          e +
+              ":2:8: listeners.t.bind: invalid address: '127.0.0.1:99999': port 99999 is out "
+              "of range (0..65535)\n" +
+              e +
+              ":3:12: listeners.t.protocol: invalid value 'quic': expected one of tcp, udp, "
+              "unix, unixgram\n" +
+              e +
+              ":4:1: listeners.t.idle_timout: unknown key 'idle_timout'; did you mean "
+              "'idle_timeout'?\n" +
+              e + ":7:19: listeners.u.max_connections: must be between 1 and 1000000 (got 0)\n");
+    const RunResult started = run(mio_echo("-c " + file));
+    CHECK(started.exit == 78);
+    CHECK(started.err == r.err);
+}
+
 TEST_CASE("check mode binds nothing and print-config round-trips and version names the backend",
           "[e2e][echo]") {
     TempDir dir;

@@ -102,6 +102,44 @@ TEST_CASE("proxy: bad configurations exit 78 naming the key and the line", "[e2e
     }
 }
 
+TEST_CASE("proxy: --check reports every mistake of a file in one run, in file order",
+          "[e2e][proxy]") {
+    TempDir dir;
+    // A new user's first file: a misspelt key, an unknown upstream name, an out-of-range port
+    // and an unsupported protocol. One run must name all four.
+    const std::string file = dir.write("four.toml",
+                                       "[listeners.front]\n"
+                                       "bind = \"127.0.0.1:99999\"\n"
+                                       "protocol = \"udp\"\n"
+                                       "upstream = \"echp\"\n"
+                                       "\n"
+                                       "[upstreams.echo]\n"
+                                       "conect_timeout = \"1s\"\n"
+                                       "servers = [ { address = \"127.0.0.1:7\" } ]\n");
+    const RunResult r = run(mio_proxy("--check -c " + file));
+    INFO(r.err);
+    CHECK(r.exit == 78);
+    CHECK(r.out.empty());
+    const std::string e = "error: " + file;
+    CHECK(r.err ==
+          e +
+              ":2:8: listeners.front.bind: invalid address: '127.0.0.1:99999': port 99999 is "
+              "out of range (0..65535)\n" +
+              e +
+              ":3:12: listeners.front.protocol: UDP proxying is not supported yet (only "
+              "\"tcp\")\n" +
+              e +
+              ":4:12: listeners.front.upstream: no upstream named 'echp'; did you mean "
+              "'echo'?\n" +
+              e +
+              ":7:1: upstreams.echo.conect_timeout: unknown key 'conect_timeout'; did you "
+              "mean 'connect_timeout'?\n");
+    // Starting for real reports the same, with the same code.
+    const RunResult started = run(mio_proxy("-c " + file));
+    CHECK(started.exit == 78);
+    CHECK(started.err == r.err);
+}
+
 TEST_CASE("proxy: --check binds nothing, --print-config round-trips, -V names the backend",
           "[e2e][proxy]") {
     TempDir dir;

@@ -4,6 +4,7 @@
 #include <mio/version.hpp>
 
 #include "config/load.hpp"
+#include "config/log_config.hpp"
 
 namespace app {
 namespace {
@@ -24,9 +25,9 @@ void add_options(CLI::App& app, CliOptions& options, const CliSpec& spec) {
         ->expected(1)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     app.add_option("--log-level", options.log_level, "Log level (overrides [log] level)")
-        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+        ->check(CLI::IsMember(all_names(kLogLevelNames)));  // the [log] names, one table
     app.add_option("--log-format", options.log_format, "Log format (overrides [log] format)")
-        ->check(CLI::IsMember({"text", "json"}));
+        ->check(CLI::IsMember(all_names(kLogFormatNames)));
     app.set_version_flag("-V,--version", version_line(spec.name, spec.version),
                          "Print the version and exit");
 }

@@ -1,11 +1,20 @@
 #include "cli/daemon.hpp"
 
 #include <iostream>
+#include <string_view>
 
 namespace app {
 
 void print_error(const std::exception& error) {
-    std::cerr << "error: " << error.what() << std::endl;
+    std::string_view text = error.what();
+    // One "error: " per line, so that each error of a ConfigErrors reads (and greps) alone.
+    while (true) {
+        const std::size_t end = text.find('\n');
+        std::cerr << "error: " << text.substr(0, end) << '\n';
+        if (end == std::string_view::npos) break;
+        text.remove_prefix(end + 1);
+    }
+    std::cerr.flush();
 }
 
 int print_config(const toml::table& config) {
@@ -16,6 +25,12 @@ int print_config(const toml::table& config) {
 int print_config_ok() {
     std::cout << "configuration OK" << std::endl;
     return kExitOk;
+}
+
+std::string reload_error_text(const std::exception& error) {
+    // The reload log line stays one line (the text log escapes newlines, JSON would too).
+    if (const auto* all = dynamic_cast<const ConfigErrors*>(&error)) return all->joined("; ");
+    return error.what();
 }
 
 }  // namespace app

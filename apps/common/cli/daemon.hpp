@@ -30,8 +30,9 @@ struct DaemonSpec {
     std::string description;          ///< one line for --help
     std::string default_config_path;  ///< "/etc/mio-echo/mio-echo.toml"
     std::string config_env_var;       ///< "MIO_ECHO_CONFIG"
-    /// Reads and validates the schema; throws ConfigError. Unknown keys are rejected after it
-    /// returns (it may also call reader.reject_unknown_keys() itself).
+    /// Reads and validates the schema, recording errors in the reader (see Section); may throw
+    /// ConfigError for a failure it cannot go on from. Unknown keys and every recorded error
+    /// are reported after it returns (it may also call reader.finish() itself).
     std::function<Config(ConfigReader&)> parse;
     /// The config with every default filled in (for --print-config); must parse back equal.
     std::function<toml::table(const Config&)> to_toml;
@@ -45,26 +46,35 @@ struct DaemonSpec {
     }
 };
 
-/// Prints "error: <what>" on stderr.
+/// Prints "error: <line>" on stderr for every line of error.what() (a ConfigErrors has one
+/// line per error). Thread safety: as std::cerr.
 void print_error(const std::exception& error);
 /// Prints `config` as TOML on stdout; returns kExitOk.
 int print_config(const toml::table& config);
 /// Prints "configuration OK" on stdout; returns kExitOk.
 int print_config_ok();
+/// The text of a failed reload for one log line: a ConfigErrors' errors joined by "; ", else
+/// what(). Throws only std::bad_alloc.
+[[nodiscard]] std::string reload_error_text(const std::exception& error);
 
-/// Loads the file named by `options`, applies the overrides, parses it with `parse` and rejects
-/// unknown keys. Throws ConfigError (invalid config) or UsageError (malformed --set).
+/// Loads the file named by `options`, applies the overrides, parses it with `parse`, and
+/// rejects unknown keys. Throws ConfigErrors (a ConfigError) carrying every error of the
+/// config in file order, ConfigError for an unreadable file or a syntax error, or UsageError
+/// (malformed --set).
 template <class Config>
 [[nodiscard]] Config load_daemon_config(const CliOptions& options,
                                         const std::function<Config(ConfigReader&)>& parse) {
     const toml::table table = load_effective_config(options);
     ConfigReader reader(table, options.config_path);
-    Config config = parse(reader);
-    reader.reject_unknown_keys();
-    return config;
+    std::optional<Config> config;
+    // A ConfigError escaping `parse` joins the errors recorded before it.
+    (void)reader.attempt([&] { config.emplace(parse(reader)); });
+    reader.finish();
+    return std::move(*config);
 }
 
-/// A ReloadFn for `options`: load_daemon_config() with every exception turned into *error.
+/// A ReloadFn for `options`: load_daemon_config() with every exception turned into *error
+/// (every config error, on one line: see reload_error_text).
 template <class Config>
 [[nodiscard]] ReloadFn<Config> make_reload(const CliOptions& options,
                                            std::function<Config(ConfigReader&)> parse) {
@@ -72,16 +82,17 @@ template <class Config>
         try {
             return load_daemon_config<Config>(options, parse);
         } catch (const std::exception& e) {
-            if (error != nullptr) *error = e.what();
+            if (error != nullptr) *error = reload_error_text(e);
             return std::nullopt;
         }
     };
 }
 
 /// The whole main(): parse the CLI (help/version: 0, bad flag: kExitUsage), load the file and
-/// the overrides and validate (invalid: "error: <file:line:col: key: msg>" on stderr and
-/// kExitConfig; malformed --set: kExitUsage), then --print-config (TOML on stdout, 0), --check
-/// ("configuration OK" on stdout, 0), else spec.serve(). Never throws.
+/// the overrides and validate (invalid: one "error: <file:line:col: key: msg>" line per error
+/// on stderr, in file order, at most ConfigErrors::kMaxListed then "... and N more errors",
+/// and kExitConfig; malformed --set: kExitUsage), then --print-config (TOML on stdout, 0),
+/// --check ("configuration OK" on stdout, 0), else spec.serve(). Never throws.
 template <class Config>
 [[nodiscard]] int run_daemon(int argc, const char* const* argv, const DaemonSpec<Config>& spec) {
     const CliOutcome cli = parse_cli(argc, argv, spec.cli());

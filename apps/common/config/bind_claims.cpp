@@ -22,8 +22,8 @@ void BindClaims::claim(const Endpoint& endpoint, bool stream, std::string owner,
         if (!clashes(other.endpoint, other.stream, endpoint, stream)) continue;
         const std::string other_text = other.endpoint.to_string();
         const std::string text = endpoint.to_string();
-        section.fail(key, "'" + text + "' is already bound by " + other.owner +
-                              (other_text == text ? "" : " ('" + other_text + "')"));
+        section.error(key, "'" + text + "' is already bound by " + other.owner +
+                               (other_text == text ? "" : " ('" + other_text + "')"));
     }
     claims_.push_back(Claim{endpoint, stream, std::move(owner)});
 }

@@ -15,8 +15,9 @@ namespace app {
 /// equal addresses or either one unspecified. Port 0 never clashes.
 class BindClaims {
 public:
-    /// Records `endpoint`, bound by `owner` (e.g. "listener 'x'" or "[admin]"). Throws
-    /// ConfigError at `section.key` naming the earlier owner if it clashes with a claim.
+    /// Records `endpoint`, bound by `owner` (e.g. "listener 'x'" or "[admin]"). For every
+    /// earlier claim it clashes with, records an error at `section.key` naming that owner
+    /// (Section::error: parsing goes on). Throws only std::bad_alloc.
     void claim(const Endpoint& endpoint, bool stream, std::string owner, const Section& section,
                std::string_view key);
 

@@ -1,5 +1,6 @@
 #include "config/config_error.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace app {
@@ -14,6 +15,20 @@ std::string describe(const std::string& file, std::size_t line, std::size_t colu
     return text + message;
 }
 
+std::string join(const std::vector<ConfigError>& errors, std::string_view separator) {
+    const std::size_t listed = std::min(errors.size(), ConfigErrors::kMaxListed);
+    std::string text;
+    for (std::size_t i = 0; i < listed; ++i) {
+        if (i > 0) text += separator;
+        text += errors[i].what();
+    }
+    if (const std::size_t rest = errors.size() - listed; rest > 0) {
+        text += std::string(separator) + "... and " + std::to_string(rest) + " more error" +
+                (rest == 1 ? "" : "s");
+    }
+    return text;
+}
+
 }  // namespace
 
 ConfigError::ConfigError(std::string file_, std::size_t line_, std::size_t column_,
@@ -24,5 +39,20 @@ ConfigError::ConfigError(std::string file_, std::size_t line_, std::size_t colum
       column(column_),
       key(std::move(key_)),
       message(std::move(message_)) {}
+
+ConfigError::ConfigError(const ConfigError& first, const std::string& what_text)
+    : std::runtime_error(what_text),
+      file(first.file),
+      line(first.line),
+      column(first.column),
+      key(first.key),
+      message(first.message) {}
+
+ConfigErrors::ConfigErrors(std::vector<ConfigError> errors_)
+    : ConfigError(errors_.front(), join(errors_, "\n")), errors(std::move(errors_)) {}
+
+std::string ConfigErrors::joined(std::string_view separator) const {
+    return join(errors, separator);
+}
 
 }  // namespace app

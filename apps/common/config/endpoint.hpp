@@ -15,8 +15,10 @@ namespace app {
 /// ("unix:/run/x.sock"). Host names are not resolved. Comparable. Thread safety: a plain value.
 class Endpoint {
 public:
-    /// Parses `text`. On failure returns nullopt and, if `why` is not null, stores a reason
-    /// (e.g. the Unix path is longer than sun_path allows, or it is not host:port).
+    /// Parses `text`. On failure returns nullopt and, if `why` is not null, stores every
+    /// reason found, e.g. "'127.0.0.1:99999': port 99999 is out of range (0..65535)", a missing
+    /// port, a host name (not resolved), IPv6 without brackets, a Unix path longer than
+    /// sun_path allows. Throws only std::bad_alloc.
     [[nodiscard]] static std::optional<Endpoint> parse(std::string_view text,
                                                        std::string* why = nullptr);
     /// An Internet endpoint.

@@ -1,4 +1,6 @@
-// Section: typed values (integers, durations, sizes, enums, strings, endpoints).
+// Section: typed values (integers, durations, sizes, enums, strings, endpoints). The public
+// accessors record an invalid value and return the default; the *_of helpers throw, so that
+// require() and the list accessors can share them.
 
 #include "config/config_reader.hpp"
 #include "config/suggest.hpp"
@@ -42,10 +44,15 @@ std::string join_list(const std::vector<std::string>& items) {
 
 }  // namespace
 
+ConfigError Section::type_error(const toml::node& node, const std::string& key,
+                                std::string_view expected) const {
+    return error_at(node, key,
+                    "expected " + std::string(expected) + ", got " + std::string(type_name(node)));
+}
+
 void Section::wrong_type(const toml::node& node, const std::string& key,
                          std::string_view expected) const {
-    fail_at(node, key,
-            "expected " + std::string(expected) + ", got " + std::string(type_name(node)));
+    throw type_error(node, key, expected);
 }
 
 std::int64_t Section::checked_integer(const toml::node& node, const std::string& key,
@@ -65,62 +72,76 @@ std::int64_t Section::integer_in(std::string_view key, std::int64_t default_valu
                                  std::int64_t max) {
     const toml::node* node = lookup(key);
     if (node == nullptr) return default_value;
-    return checked_integer(*node, key_path(key), min, max);
+    return recover(default_value, [&] { return checked_integer(*node, key_path(key), min, max); });
+}
+
+std::chrono::milliseconds Section::duration_of(const toml::node& node,
+                                               const std::string& key) const {
+    const auto* text = node.as_string();
+    if (text == nullptr) wrong_type(node, key, "a duration string such as \"5s\"");
+    if (auto parsed = parse_duration(text->get())) return *parsed;
+    fail_at(node, key,
+            "invalid duration '" + text->get() +
+                "': expected a non-negative integer with a unit (ms, s, m, h, d), e.g. \"5s\", "
+                "or \"off\"");
 }
 
 std::chrono::milliseconds Section::duration(std::string_view key,
                                             std::chrono::milliseconds default_value) {
     const toml::node* node = lookup(key);
     if (node == nullptr) return default_value;
-    const auto* text = node->as_string();
-    if (text == nullptr) wrong_type(*node, key_path(key), "a duration string such as \"5s\"");
-    if (auto parsed = parse_duration(text->get())) return *parsed;
-    fail_at(*node, key_path(key),
-            "invalid duration '" + text->get() +
-                "': expected a non-negative integer with a unit (ms, s, m, h, d), e.g. \"5s\", "
-                "or \"off\"");
+    return recover(default_value, [&] { return duration_of(*node, key_path(key)); });
 }
 
-std::uint64_t Section::size(std::string_view key, std::uint64_t default_value, std::uint64_t min,
-                            std::uint64_t max) {
-    const toml::node* node = lookup(key);
-    if (node == nullptr) return default_value;
+std::uint64_t Section::size_of(const toml::node& node, const std::string& key, std::uint64_t min,
+                               std::uint64_t max) const {
     std::uint64_t value = 0;
-    if (const auto* integer = node->as_integer()) {
-        if (integer->get() < 0) fail_at(*node, key_path(key), "a size must not be negative");
+    if (const auto* integer = node.as_integer()) {
+        if (integer->get() < 0) fail_at(node, key, "a size must not be negative");
         value = static_cast<std::uint64_t>(integer->get());
-    } else if (const auto* text = node->as_string()) {
+    } else if (const auto* text = node.as_string()) {
         const auto parsed = parse_size(text->get());
         if (!parsed) {
-            fail_at(*node, key_path(key),
+            fail_at(node, key,
                     "invalid size '" + text->get() +
                         "': expected an integer (bytes) or a number with a unit (B, KiB, MiB, "
                         "GiB, TiB), e.g. \"16KiB\"");
         }
         value = *parsed;
     } else {
-        wrong_type(*node, key_path(key), "a size (integer bytes or a string such as \"16KiB\")");
+        wrong_type(node, key, "a size (integer bytes or a string such as \"16KiB\")");
     }
     if (value < min || value > max) {
-        fail_at(*node, key_path(key),
+        fail_at(node, key,
                 "must be between " + format_size(min) + " and " + format_size(max) + " (got " +
                     format_size(value) + ")");
     }
     return value;
 }
 
+std::uint64_t Section::size(std::string_view key, std::uint64_t default_value, std::uint64_t min,
+                            std::uint64_t max) {
+    const toml::node* node = lookup(key);
+    if (node == nullptr) return default_value;
+    return recover(default_value, [&] { return size_of(*node, key_path(key), min, max); });
+}
+
 std::string Section::one_of(std::string_view key, std::string_view default_value,
                             const std::vector<std::string>& allowed) {
     const toml::node* node = lookup(key);
     if (node == nullptr) return std::string(default_value);
-    const auto* text = node->as_string();
-    if (text == nullptr) wrong_type(*node, key_path(key), "a string, one of " + join_list(allowed));
-    for (const std::string& candidate : allowed) {
-        if (candidate == text->get()) return candidate;
-    }
-    fail_at(*node, key_path(key),
-            "invalid value '" + text->get() + "': expected one of " + join_list(allowed) +
-                did_you_mean(text->get(), allowed));
+    return recover(std::string(default_value), [&]() -> std::string {
+        const auto* text = node->as_string();
+        if (text == nullptr) {
+            wrong_type(*node, key_path(key), "a string, one of " + join_list(allowed));
+        }
+        for (const std::string& candidate : allowed) {
+            if (candidate == text->get()) return candidate;
+        }
+        fail_at(*node, key_path(key),
+                "invalid value '" + text->get() + "': expected one of " + join_list(allowed) +
+                    did_you_mean(text->get(), allowed));
+    });
 }
 
 std::vector<std::pair<const toml::node*, std::string>> Section::string_items(std::string_view key) {
@@ -128,13 +149,19 @@ std::vector<std::pair<const toml::node*, std::string>> Section::string_items(std
     if (node == nullptr) return {};
     if (node->is_string()) return {{node, key_path(key)}};
     const toml::array* array = node->as_array();
-    if (array == nullptr) wrong_type(*node, key_path(key), "a string or an array of strings");
+    if (array == nullptr) {
+        record(type_error(*node, key_path(key), "a string or an array of strings"));
+        return {};
+    }
     std::vector<std::pair<const toml::node*, std::string>> out;
     for (std::size_t i = 0; i < array->size(); ++i) {
         const toml::node* item = array->get(i);
         std::string item_key = key_path(key) + "[" + std::to_string(i) + "]";
-        if (!item->is_string()) wrong_type(*item, item_key, "a string");
-        out.emplace_back(item, std::move(item_key));
+        if (item->is_string()) {
+            out.emplace_back(item, std::move(item_key));
+        } else {
+            record(type_error(*item, item_key, "a string"));
+        }
     }
     return out;
 }
@@ -147,13 +174,22 @@ std::vector<std::string> Section::string_or_list(std::string_view key) {
     return out;
 }
 
+Endpoint Section::endpoint_of(const toml::node& node, const std::string& key) const {
+    const auto* text = node.as_string();
+    if (text == nullptr) wrong_type(node, key, "an address string");
+    std::string why;
+    auto parsed = Endpoint::parse(text->get(), &why);
+    if (!parsed) fail_at(node, key, "invalid address: " + why);
+    return std::move(*parsed);
+}
+
 std::vector<Endpoint> Section::endpoints(std::string_view key) {
     std::vector<Endpoint> out;
     for (const auto& [node, item_key] : string_items(key)) {
-        std::string why;
-        auto endpoint = Endpoint::parse(node->as_string()->get(), &why);
-        if (!endpoint) fail_at(*node, item_key, "invalid address: " + why);
-        out.push_back(std::move(*endpoint));
+        auto endpoint = recover<std::optional<Endpoint>>(
+            std::nullopt,
+            [&, &node = node, &item_key = item_key] { return endpoint_of(*node, item_key); });
+        if (endpoint) out.push_back(std::move(*endpoint));
     }
     return out;
 }
@@ -161,12 +197,8 @@ std::vector<Endpoint> Section::endpoints(std::string_view key) {
 std::optional<Endpoint> Section::endpoint(std::string_view key) {
     const toml::node* node = lookup(key);
     if (node == nullptr) return std::nullopt;
-    const auto* text = node->as_string();
-    if (text == nullptr) wrong_type(*node, key_path(key), "an address string");
-    std::string why;
-    auto parsed = Endpoint::parse(text->get(), &why);
-    if (!parsed) fail_at(*node, key_path(key), "invalid address: " + why);
-    return parsed;
+    return recover<std::optional<Endpoint>>(std::nullopt,
+                                            [&] { return endpoint_of(*node, key_path(key)); });
 }
 
 }  // namespace app
