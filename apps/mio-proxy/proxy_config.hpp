@@ -15,6 +15,7 @@
 #include "config/endpoint.hpp"
 #include "config/enum_names.hpp"
 #include "config/log_config.hpp"
+#include "runtime/stream_relay.hpp"
 
 namespace app {
 
@@ -34,20 +35,11 @@ inline constexpr EnumNames<Balance, 6> kBalanceNames{{
 /// The config name of an algorithm ("round_robin", ...), from kBalanceNames.
 [[nodiscard]] std::string_view to_string(Balance balance) noexcept;
 
-/// When the relay moves bytes with Linux splice(2) (socket -> pipe -> socket, never through
-/// user space) instead of copying them through a buffer.
-///   off     never
-///   auto    per direction, while it carries bulk data: from the read that fills a whole
-///           buffer until a read finds the socket drained with little data (small messages
-///           are cheaper to copy: splicing them costs an extra system call each)
-///   always  every direction of every connection, from the start
-/// Without a pipe (descriptor or memory limits), a direction relays through a buffer.
-enum class SpliceMode { off, auto_, always };
-
-/// The config names of the splice modes ("auto" is SpliceMode::auto_: `auto` is a keyword).
+/// The config names of the splice modes (runtime/stream_relay.hpp): "auto" is
+/// SpliceMode::automatic.
 inline constexpr EnumNames<SpliceMode, 3> kSpliceModeNames{{
     {"off", SpliceMode::off},
-    {"auto", SpliceMode::auto_},
+    {"auto", SpliceMode::automatic},
     {"always", SpliceMode::always},
 }};
 
@@ -63,7 +55,7 @@ struct ProxyRuntimeConfig {
     std::uint64_t buffer_size = 16 * 1024;      ///< per direction per connection (1KiB..16MiB)
     std::uint64_t memory_limit = 512ull << 20;  ///< buffer pool budget; reaching it pauses accepts
     std::chrono::milliseconds drain_timeout{25000};
-    SpliceMode splice = SpliceMode::auto_;  ///< Linux splice(2) zero-copy relay
+    SpliceMode splice = SpliceMode::automatic;  ///< Linux splice(2) zero-copy relay
 
     friend bool operator==(const ProxyRuntimeConfig&, const ProxyRuntimeConfig&) = default;
 };

@@ -1,26 +1,19 @@
-// Both directions of a tunnel: through a pooled buffer (the shared pump, runtime/stream_pump.hpp)
-// or, while a direction carries bulk data and splice is on, through a pipe (proxy_splice.cpp).
-// Backpressure both ways; a FIN goes on once everything before it has been delivered; a reset
-// is forwarded as a reset.
+// Both directions of a tunnel, each through the shared relay (runtime/stream_relay.hpp: a
+// pooled buffer, or a pipe while it carries bulk data), and how a tunnel ends: a FIN goes on
+// once everything before it has been delivered, a reset is forwarded as a reset.
 #include "proxy_server.hpp"
 
 namespace app {
 
 Flow ProxyServer::pump(SlabKey key, Tunnel& t, bool upward) {
-    Direction& dir = upward ? t.up : t.down;
+    TunnelEnd& from = upward ? t.client : t.server;
+    TunnelEnd& to = upward ? t.server : t.client;
+    if (!from.stream || !to.stream) return Flow::idle;  // between two connect attempts
     PumpTally tally;
-    Flow flow = dir.pipe ? relay_splice(key, t, upward, tally) : relay(key, t, upward, tally);
-    if (flow == Flow::to_splice) {
-        dir.pipe = pipes_->acquire();
-        if (dir.pipe) {
-            flow = relay_splice(key, t, upward, tally);
-        } else {
-            // No pipe to be had (descriptor or memory limits): go on through the buffer; the
-            // next read that fills it asks again.
-            dir.bulk = false;
-            flow = relay(key, t, upward, tally);
-        }
-    }
+    const Flow flow =
+        relay_->pump(loop_.registry(), {*from.stream, from.side, tunnel_token(key, !upward)},
+                     {*to.stream, to.side, tunnel_token(key, upward)}, upward ? t.up : t.down,
+                     t.state == Tunnel::State::open, tally);
     ServerRuntime* server =
         t.server_index ? &upstreams_[t.upstream].servers()[*t.server_index] : nullptr;
     ListenerMetrics& metrics = *listeners_[t.listener].metrics;
@@ -34,22 +27,6 @@ Flow ProxyServer::pump(SlabKey key, Tunnel& t, bool upward) {
     if (tally.progress) t.last_active = loop_.now_tick();
     if (tally.starved) t.starved = true;
     return flow;
-}
-
-Flow ProxyServer::relay(SlabKey key, Tunnel& t, bool upward, PumpTally& tally) {
-    TunnelEnd& from = upward ? t.client : t.server;
-    TunnelEnd& to = upward ? t.server : t.client;
-    Direction& dir = upward ? t.up : t.down;
-    if (!from.stream || !to.stream) return Flow::idle;  // between two connect attempts
-    const PumpPolicy policy{
-        .deliver = t.state == Tunnel::State::open,
-        .forward_fin = true,
-        .bulk = splice_mode() != SpliceMode::off ? &dir.bulk : nullptr,
-    };
-    t.starved = false;
-    return pump_stream(loop_.registry(), {*from.stream, from.side, tunnel_token(key, !upward)},
-                       {*to.stream, to.side, tunnel_token(key, upward)}, dir.buf, *pool_, policy,
-                       tally);
 }
 
 // Closes the tunnel if `flow` ends it (forwarding a reset to the other side); true if closed.
@@ -72,6 +49,7 @@ bool ProxyServer::end_on(SlabKey key, Flow flow, bool upward) {
 }
 
 void ProxyServer::advance(SlabKey key, Tunnel& t) {
+    t.starved = false;  // set again by a direction that finds the pool empty
     const Flow up = pump(key, t, true);
     if (end_on(key, up, true)) return;
     if (t.state != Tunnel::State::open) {

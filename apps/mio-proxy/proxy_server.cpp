@@ -31,6 +31,7 @@ ProxyServer::ProxyServer(ProxyConfig config, ReloadFn<ProxyConfig> reload)
     pool_ = std::make_unique<BufferPool>(config_.runtime.buffer_size, buffers);
     pipes_ = std::make_unique<PipePool>(config_.runtime.buffer_size, PipePool::default_max_pipes(),
                                         *pool_);
+    relay_ = std::make_unique<StreamRelay>(*pool_, *pipes_, config_.runtime.splice);
     MetricsRegistry& metrics = loop_.metrics();
     metrics.add_gauge("buffers_in_use", "Relay buffers and splice pipes in use (memory_limit)",
                       [this] { return pool_->in_use(); });
@@ -38,7 +39,7 @@ ProxyServer::ProxyServer(ProxyConfig config, ReloadFn<ProxyConfig> reload)
                       [this] { return pipes_->in_use(); });
     metrics.add_counter("spliced_bytes_total",
                         "Bytes relayed through splice pipes (both directions)",
-                        [this] { return spliced_bytes_; });
+                        [this] { return relay_->spliced_bytes(); });
     metrics.add_counter("splice_pipes_refused_total",
                         "Times a direction wanted a splice pipe and relayed through a buffer",
                         [this] { return pipes_->refused_total(); });
@@ -178,6 +179,7 @@ void ProxyServer::apply(ProxyConfig next) {
     const bool admin_changed = !(next.admin == config_.admin);
     config_ = std::move(next);
     loop_.set_drain_timeout(config_.runtime.drain_timeout);
+    relay_->set_mode(config_.runtime.splice);
     for (const ProxyListenerConfig* c : to_open)
         reload_step([&] { open_listener(*c); });
     if (admin_changed) reload_step([this] { open_admin(); });

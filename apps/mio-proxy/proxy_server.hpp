@@ -4,7 +4,7 @@
 // here is what only a proxy does:
 //   proxy_server.cpp   set-up, listeners, pools, timers, reload
 //   proxy_tunnel.cpp   accept, connect with retries on the next server, close and reset
-//   proxy_relay.cpp    both directions of a tunnel (the shared pump, or splice), half-close
+//   proxy_relay.cpp    both directions of a tunnel (runtime/stream_relay.hpp), half-close
 //   proxy_health.cpp   active health checks
 //   proxy_admin.cpp    /metrics with per-server families, /upstreams, /connections
 
@@ -18,12 +18,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include "pipe_pool.hpp"
 #include "proxy_config.hpp"
 #include "runtime/buffer_pool.hpp"
 #include "runtime/daemon_loop.hpp"
 #include "runtime/slab.hpp"
-#include "runtime/stream_pump.hpp"
+#include "runtime/stream_relay.hpp"
 #include "upstream.hpp"
 
 namespace app {
@@ -42,22 +41,13 @@ struct TunnelEnd {
     StreamSide side;
 };
 
-/// One direction of a tunnel: a buffer, or a pipe while it splices.
-struct Direction {
-    IoBuffer buf;
-    PipeHandle pipe;  ///< from the PipePool, while splicing
-    /// Splice this direction once its buffer is empty: splice = always, or splice = auto and
-    /// a read filled the whole buffer. Cleared (auto) when a splice finds little data.
-    bool bulk = false;
-};
-
 /// A client connection and its upstream connection.
 struct Tunnel {
     enum class State : std::uint8_t { connecting, open };
     TunnelEnd client;
     TunnelEnd server;
-    Direction up;    ///< client -> server
-    Direction down;  ///< server -> client
+    RelayDirection up;    ///< client -> server
+    RelayDirection down;  ///< server -> client
     std::uint32_t listener = 0;
     std::uint32_t upstream = 0;
     std::optional<std::uint32_t> server_index;  ///< into the upstream's servers, once picked
@@ -134,16 +124,7 @@ private:
     // proxy_relay.cpp
     void advance(SlabKey key, Tunnel& t);
     Flow pump(SlabKey key, Tunnel& t, bool upward);
-    Flow relay(SlabKey key, Tunnel& t, bool upward, PumpTally& tally);
     bool end_on(SlabKey key, Flow flow, bool upward);
-
-    // proxy_splice.cpp
-    enum class SpliceStep : std::uint8_t { ok, failed, rearm_failed, unsupported };
-    Flow relay_splice(SlabKey key, Tunnel& t, bool upward, PumpTally& tally);
-    SpliceStep splice_out(PumpEnd to, SplicePipe& pipe, PumpTally& tally);
-    SpliceStep splice_in(PumpEnd from, Direction& dir, PumpTally& tally);
-    /// The configured splice mode, or off once the kernel has refused splice(2).
-    [[nodiscard]] SpliceMode splice_mode() const noexcept;
 
     // proxy_health.cpp
     void add_checks(std::uint32_t upstream);
@@ -168,13 +149,12 @@ private:
     // The pools come before the tunnels that hold their buffers and pipes.
     std::unique_ptr<BufferPool> pool_;
     std::unique_ptr<PipePool> pipes_;
+    std::unique_ptr<StreamRelay> relay_;
     Slab<Tunnel> tunnels_;
     std::vector<SlabKey> ready_;
     std::vector<SlabKey> ready_swap_;
     std::vector<SlabKey> starved_;
     std::unordered_map<std::string, std::uint32_t> per_ip_;
-    std::uint64_t spliced_bytes_ = 0;  ///< bytes delivered from pipes (both directions)
-    bool splice_unsupported_ = false;  ///< splice(2) answered EINVAL/ENOSYS/EOPNOTSUPP
 };
 
 /// The token of a tunnel's client (upward: its server) socket.

@@ -47,7 +47,8 @@ void ProxyServer::on_accept(const BindingOwner& owner, StreamListener::Accepted 
     listener.metrics->on_open();
     const auto idle = upstreams_[t.upstream].config().idle_timeout;
     if (idle.count() > 0) loop_.idle().add(key.value, loop_.now_tick() + IdleWheel::ticks_in(idle));
-    if (splice_mode() == SpliceMode::always) t.up.bulk = t.down.bulk = true;
+    relay_->start(t.up);
+    relay_->start(t.down);
     connect_next(key, t);
 }
 

@@ -181,7 +181,7 @@ TEST_CASE("every error of a file is printed in one run, one 'error:' line each, 
     CHECK(r.err == "error: " + p + ":2:1: tiny.nmae: unknown key 'nmae'; did you mean 'name'?\n" +
                        "error: " + p + ":3:9: tiny.value: must be between 0 and 100 (got 500)\n" +
                        "error: " + p + ":5:9: log.level: invalid value 'loud': expected one of " +
-                       "trace, debug, info, warn, error, off\n");
+                       "trace, debug, info, warn, error, critical, off\n");
     CHECK(served.calls == 0);
 }
 

@@ -227,7 +227,7 @@ TEST_CASE("to_string and parsing read the same enum name tables", "[config][erro
     for (const auto& [name, value] : app::kSpliceModeNames)
         CHECK(app::to_string(value) == name);
     for (const auto& [name, value] : app::kLogLevelNames)
-        CHECK(app::log_level_name(value) == name);
+        CHECK(app::level_name(value) == name);
     // Every name parses back to its value.
     for (const auto& [name, value] : app::kBalanceNames) {
         const toml::table table =

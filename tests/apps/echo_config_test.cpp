@@ -208,7 +208,7 @@ TEST_CASE("echo config errors are located and name the full key", "[config][echo
         {"bad mode", l + "bind = \"127.0.0.1:7\"\nmode = \"reverse\"\n", 3, "listeners.echo.mode",
          "expected one of echo, discard, chargen, info"},
         {"bad log level", std::string(kMinimal) + "[log]\nlevel = \"verbose\"\n", 4, "log.level",
-         "expected one of trace, debug, info, warn, error, off"},
+         "expected one of trace, debug, info, warn, error, critical, off"},
         {"duplicate endpoint",
          l + "bind = \"127.0.0.1:7\"\n[listeners.other]\n\nbind = [\"127.0.0.1:8\", "
              "\"127.0.0.1:7\"]\n",

@@ -162,7 +162,7 @@ TEST_CASE("proxy config errors are located and name the full key", "[config][pro
         {"splice unknown mode", "[runtime]\nsplice = \"alway\"\n" + m, 2, "runtime.splice",
          "expected one of off, auto, always; did you mean 'always'?"},
         {"bad log level", m + "[log]\nlevel = \"loud\"\n", 8, "log.level",
-         "expected one of trace, debug, info, warn, error, off"},
+         "expected one of trace, debug, info, warn, error, critical, off"},
     };
     for (const Case& c : cases) {
         INFO(c.what << "\n" << c.text);

@@ -83,7 +83,7 @@ TEST_CASE("a minimal proxy config gets every default", "[config][proxy_config]")
     CHECK(config.runtime.buffer_size == 16 * 1024);
     CHECK(config.runtime.memory_limit == 512ull << 20);
     CHECK(config.runtime.drain_timeout == 25s);
-    CHECK(config.runtime.splice == app::SpliceMode::auto_);
+    CHECK(config.runtime.splice == app::SpliceMode::automatic);
     CHECK(config.log == app::LogConfig{});
     CHECK_FALSE(config.admin.listen.has_value());
     REQUIRE(config.listeners.size() == 1);

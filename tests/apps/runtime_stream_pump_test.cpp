@@ -11,45 +11,15 @@
 #include <mio/poll.hpp>
 
 #include "runtime/stream_pump.hpp"
+#include "stream_pair.hpp"
 #include "test_util.hpp"
 
 using namespace app;
 using mio::test::must;
 
-namespace {
-
-struct Pair {
-    mio::net::TcpStream peer;  // the test's end (blocking reads through poll)
-    Stream stream;             // the pumped end
-};
-
-Pair connected_pair(mio::net::TcpListener& listener) {
-    auto client = must(mio::net::TcpStream::connect(must(listener.local_addr())));
-    for (;;) {
-        auto accepted = listener.accept();
-        if (accepted) return Pair{std::move(client), Stream(std::move(accepted->first))};
-    }
-}
-
-// Reads from `s` until `n` bytes came or EOF, polling for readable.
-std::string read_n(mio::Poll& poll, mio::Events& events, mio::net::TcpStream& s, mio::Token t,
-                   std::size_t n) {
-    std::string out;
-    char buf[4096];
-    while (out.size() < n) {
-        auto r = s.read(std::span<char>(buf));
-        if (r && *r == 0) break;
-        if (r) {
-            out.append(buf, *r);
-            continue;
-        }
-        REQUIRE(mio::is_would_block(r.error()));
-        (void)mio::test::wait_for_event(poll, events, t);
-    }
-    return out;
-}
-
-}  // namespace
+using Pair = app::test::StreamPair;
+using app::test::connected_pair;
+using app::test::read_n;
 
 TEST_CASE("pump relays bytes in order and forwards the FIN after them", "[runtime][pump]") {
     auto poll = must(mio::Poll::create());

@@ -1,6 +1,7 @@
 #pragma once
-// AdminServer: the admin and metrics HTTP/1.1 endpoint (daemons.md §5.5), served by the
-// daemon's own Poll on its own thread: no extra threads, no locks.
+// AdminServer: the admin and metrics HTTP/1.1 endpoint (health, readiness, Prometheus metrics,
+// reload and drain for operators and orchestrators), served by the daemon's own Poll on its
+// own thread: no extra threads, no locks.
 
 #include <chrono>
 #include <cstddef>

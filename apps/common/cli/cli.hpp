@@ -10,7 +10,8 @@
 
 namespace app {
 
-/// Exit codes (daemons.md §4): scripts and systemd rely on them.
+/// Exit codes: scripts and systemd rely on them (78 is sysexits.h EX_CONFIG, which systemd
+/// units can treat as "do not restart").
 inline constexpr int kExitOk = 0;       ///< clean shutdown, --check OK, --help, --version
 inline constexpr int kExitFailure = 1;  ///< runtime failure (e.g. bind failed)
 inline constexpr int kExitUsage = 2;    ///< bad command line

@@ -14,14 +14,10 @@ LogConfig parse_log_config(Section& log) {
     return config;
 }
 
-std::string log_level_name(spdlog::level::level_enum level) {
-    return std::string(find_name(kLogLevelNames, level).value_or("critical"));
-}
-
 toml::table log_config_to_toml(const LogConfig& config) {
     toml::table table;
-    table.insert("level", log_level_name(config.level));
-    table.insert("format", std::string(find_name(kLogFormatNames, config.format).value_or("text")));
+    table.insert("level", std::string(level_name(config.level)));
+    table.insert("format", std::string(find_name(kLogFormatNames, config.format).value_or("?")));
     table.insert("target", config.target);
     return table;
 }

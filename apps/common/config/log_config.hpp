@@ -12,24 +12,8 @@
 
 namespace app {
 
-/// `[log] level`: the names the config accepts (spdlog's "critical" is not one of them).
-inline constexpr EnumNames<spdlog::level::level_enum, 6> kLogLevelNames{{
-    {"trace", spdlog::level::trace},
-    {"debug", spdlog::level::debug},
-    {"info", spdlog::level::info},
-    {"warn", spdlog::level::warn},
-    {"error", spdlog::level::err},
-    {"off", spdlog::level::off},
-}};
-
-/// `[log] format`.
-inline constexpr EnumNames<LogFormat, 2> kLogFormatNames{{
-    {"text", LogFormat::text},
-    {"json", LogFormat::json},
-}};
-
-/// `[log]`: level (trace|debug|info|warn|error|off), format (text|json), target (stderr,
-/// stdout, or a file path).
+/// `[log]`: level and format (the names of kLogLevelNames and kLogFormatNames,
+/// runtime/log_format.hpp), target (stderr, stdout, or a file path).
 struct LogConfig {
     spdlog::level::level_enum level = spdlog::level::info;
     LogFormat format = LogFormat::text;
@@ -44,9 +28,5 @@ struct LogConfig {
 
 /// The `[log]` table with every key filled in. Throws only std::bad_alloc.
 [[nodiscard]] toml::table log_config_to_toml(const LogConfig& config);
-
-/// The config name of a level: "trace", "debug", "info", "warn", "error" or "off"; "critical"
-/// (which the config cannot select) for spdlog::level::critical. Throws only std::bad_alloc.
-[[nodiscard]] std::string log_level_name(spdlog::level::level_enum level);
 
 }  // namespace app

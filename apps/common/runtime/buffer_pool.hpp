@@ -1,5 +1,6 @@
 #pragma once
-// BufferPool, PooledBuffer, IoBuffer: the memory-bounded data path (daemons.md §5.6).
+// BufferPool, PooledBuffer, IoBuffer: the memory-bounded data path (memory stays below the
+// configured budget whatever the peers do: a slow reader costs its own buffers, never more).
 // Fixed-size buffers come from a pool with a budget; when it is exhausted, callers pause
 // reading or accepting instead of growing.
 

@@ -155,22 +155,7 @@ void append_rfc3339_utc(spdlog::memory_buf_t& out, std::chrono::system_clock::ti
 }
 
 std::string_view level_name(spdlog::level::level_enum level) noexcept {
-    switch (level) {
-        case spdlog::level::trace:
-            return "trace";
-        case spdlog::level::debug:
-            return "debug";
-        case spdlog::level::info:
-            return "info";
-        case spdlog::level::warn:
-            return "warn";
-        case spdlog::level::err:
-            return "error";
-        case spdlog::level::critical:
-            return "critical";
-        default:
-            return "off";
-    }
+    return find_name(kLogLevelNames, level).value_or("off");  // every level is in the table
 }
 
 void LineFormatter::format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) {

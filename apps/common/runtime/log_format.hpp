@@ -11,9 +11,29 @@
 
 #include <spdlog/formatter.h>
 
+#include "config/enum_names.hpp"
+
 namespace app {
 
 enum class LogFormat { text, json };
+
+/// The names of the formats: `[log] format`, --log-format and --print-config read this table.
+inline constexpr EnumNames<LogFormat, 2> kLogFormatNames{{
+    {"text", LogFormat::text},
+    {"json", LogFormat::json},
+}};
+
+/// The names of the levels, as log lines print them and `[log] level` and --log-level accept
+/// them (spdlog's own names differ: "warning", "err").
+inline constexpr EnumNames<spdlog::level::level_enum, 7> kLogLevelNames{{
+    {"trace", spdlog::level::trace},
+    {"debug", spdlog::level::debug},
+    {"info", spdlog::level::info},
+    {"warn", spdlog::level::warn},
+    {"error", spdlog::level::err},
+    {"critical", spdlog::level::critical},
+    {"off", spdlog::level::off},
+}};
 
 /// A message split into its connection context (if log_conn() wrote one) and its text.
 struct LogPayload {
@@ -46,7 +66,7 @@ void append_text_escaped(spdlog::memory_buf_t& out, std::string_view text);
 /// Appends an RFC 3339 UTC timestamp with milliseconds, e.g. 2026-11-26T15:04:05.123Z.
 void append_rfc3339_utc(spdlog::memory_buf_t& out, std::chrono::system_clock::time_point t);
 
-/// The short lower-case name used in both formats: trace, debug, info, warn, error, critical.
+/// The name of a level in kLogLevelNames ("trace", ..., "off"), as both formats print it.
 [[nodiscard]] std::string_view level_name(spdlog::level::level_enum level) noexcept;
 
 /// spdlog formatter producing one line per message in the chosen format:

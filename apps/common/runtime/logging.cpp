@@ -5,6 +5,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include <fmt/ranges.h>
 #include <pthread.h>
 #include <spdlog/async.h>
 #include <spdlog/async_logger.h>
@@ -31,10 +32,9 @@ LogState& state() {
 }
 
 LogFormat parse_format(std::string_view name) {
-    if (name == "text") return LogFormat::text;
-    if (name == "json") return LogFormat::json;
-    throw std::invalid_argument(
-        fmt::format("invalid log format '{}': expected text or json", name));
+    if (auto format = find_value(kLogFormatNames, name)) return *format;
+    throw std::invalid_argument(fmt::format("invalid log format '{}': expected {}", name,
+                                            fmt::join(all_names(kLogFormatNames), ", ")));
 }
 
 // The sink for `target`; sets `file` when the target is a path.
@@ -66,16 +66,10 @@ void retire_pool(LogState& s) {
 }  // namespace
 
 spdlog::level::level_enum parse_log_level(std::string_view name) {
-    using spdlog::level::level_enum;
-    if (name == "trace") return level_enum::trace;
-    if (name == "debug") return level_enum::debug;
-    if (name == "info") return level_enum::info;
-    if (name == "warn" || name == "warning") return level_enum::warn;
-    if (name == "error") return level_enum::err;
-    if (name == "critical") return level_enum::critical;
-    if (name == "off") return level_enum::off;
-    throw std::invalid_argument(fmt::format(
-        "invalid log level '{}': expected trace, debug, info, warn, error, critical or off", name));
+    if (auto level = find_value(kLogLevelNames, name)) return *level;
+    if (name == "warning") return spdlog::level::warn;  // spdlog's own name
+    throw std::invalid_argument(fmt::format("invalid log level '{}': expected {}", name,
+                                            fmt::join(all_names(kLogLevelNames), ", ")));
 }
 
 void setup_logging(const LogSettings& settings) {

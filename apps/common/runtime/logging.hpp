@@ -1,5 +1,5 @@
 #pragma once
-// Logging for the daemons (daemons.md §4 "Logging in containers"): diagnostics on stderr by
+// Logging for the daemons, made for containers and journald alike: diagnostics on stderr by
 // default, text or JSON lines with RFC 3339 UTC timestamps, connection context on
 // connection-scoped lines, and an asynchronous logger that never blocks the event loop.
 //

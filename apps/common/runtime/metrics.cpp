@@ -42,23 +42,7 @@ void listener_family(std::string& out, std::string_view prefix,
 }  // namespace
 
 std::string_view to_string(ErrorKind kind) noexcept {
-    switch (kind) {
-        case ErrorKind::accept:
-            return "accept";
-        case ErrorKind::read:
-            return "read";
-        case ErrorKind::write:
-            return "write";
-        case ErrorKind::connect:
-            return "connect";
-        case ErrorKind::timeout:
-            return "timeout";
-        case ErrorKind::limit:
-            return "limit";
-        case ErrorKind::other:
-            return "other";
-    }
-    return "other";
+    return find_name(kErrorKindNames, kind).value_or("other");
 }
 
 std::string escape_label_value(std::string_view value) {
@@ -143,10 +127,10 @@ void MetricsRegistry::render_errors(std::string& out) const {
     family_header(out, prefix_, "errors_total", "counter", "Errors by kind.");
     for (const ListenerMetrics& m : listeners_) {
         const std::string label = escape_label_value(m.listener);
-        for (std::size_t k = 0; k < kErrorKindCount; ++k) {
+        for (const auto& [name, kind] : kErrorKindNames) {
             fmt::format_to(std::back_inserter(out),
                            "{}_errors_total{{listener=\"{}\",kind=\"{}\"}} {}\n", prefix_, label,
-                           to_string(static_cast<ErrorKind>(k)), m.errors[k]);
+                           name, m.error_count(kind));
         }
     }
 }

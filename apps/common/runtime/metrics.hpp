@@ -10,13 +10,26 @@
 #include <string>
 #include <string_view>
 
+#include "config/enum_names.hpp"
+
 namespace app {
 
 /// Why an error was counted. A small fixed set, so it renders as one bounded label.
 enum class ErrorKind : std::uint8_t { accept, read, write, connect, timeout, limit, other };
-inline constexpr std::size_t kErrorKindCount = 7;
 
-/// The label value of an ErrorKind ("accept", "read", ...).
+/// The label values of the kinds, in enumerator order (metrics render them in this order).
+inline constexpr EnumNames<ErrorKind, 7> kErrorKindNames{{
+    {"accept", ErrorKind::accept},
+    {"read", ErrorKind::read},
+    {"write", ErrorKind::write},
+    {"connect", ErrorKind::connect},
+    {"timeout", ErrorKind::timeout},
+    {"limit", ErrorKind::limit},
+    {"other", ErrorKind::other},
+}};
+inline constexpr std::size_t kErrorKindCount = kErrorKindNames.size();
+
+/// The label value of an ErrorKind ("accept", "read", ...), from kErrorKindNames.
 [[nodiscard]] std::string_view to_string(ErrorKind kind) noexcept;
 
 /// The counters of one listener. Plain integers: the event loop is the only writer and reader.

@@ -1,7 +1,7 @@
 #pragma once
 // SignalSource: POSIX signals as an ordinary readable source on the event loop (the self-pipe
-// trick; daemons.md §4 "Signals"). The handler only writes one byte; all work happens in the
-// loop after drain().
+// trick: a handler may call only async-signal-safe functions, so it writes one byte to a pipe
+// the loop watches; all work happens in the loop after drain()).
 
 #include <array>
 #include <csignal>

@@ -1,6 +1,6 @@
 #pragma once
 // splice(2) for the daemons: mio-proxy's relay moves bytes socket -> pipe -> socket with it, so
-// they never enter user space (apps/mio-proxy/proxy_splice.cpp, pipe_pool.hpp).
+// they never enter user space (runtime/stream_relay.hpp, pipe_pool.hpp).
 
 #include <cstddef>
 #include <system_error>

@@ -1,6 +1,7 @@
 #pragma once
-// TimerQueue: deadlines that the event loop turns into the Poll::poll timeout (mio has no
-// timers, so neither does libpoll; see architecture.md §3.2).
+// TimerQueue: deadlines that the event loop turns into the Poll::poll timeout. mio has no
+// timers (a readiness library leaves them to the loop that owns the poll timeout), so neither
+// does libpoll: they live here, with the daemons.
 
 #include <chrono>
 #include <cstddef>

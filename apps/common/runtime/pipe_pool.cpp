@@ -1,4 +1,4 @@
-#include "pipe_pool.hpp"
+#include "runtime/pipe_pool.hpp"
 
 #include <fcntl.h>
 #include <sys/resource.h>

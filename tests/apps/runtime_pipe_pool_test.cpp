@@ -9,7 +9,7 @@
 
 #include <vector>
 
-#include "pipe_pool.hpp"
+#include "runtime/pipe_pool.hpp"
 
 using app::BufferPool;
 using app::PipePool;
@@ -22,7 +22,7 @@ bool is_open(int fd) {
 
 }  // namespace
 
-TEST_CASE("PipePool hands out non-blocking pipes sized like a buffer", "[proxy][pipes]") {
+TEST_CASE("PipePool hands out non-blocking pipes sized like a buffer", "[runtime][pipes]") {
     BufferPool budget(16 * 1024, 8);
     PipePool pipes(16 * 1024, 4, budget);
     auto p = pipes.acquire();
@@ -40,7 +40,7 @@ TEST_CASE("PipePool hands out non-blocking pipes sized like a buffer", "[proxy][
 }
 
 TEST_CASE("PipePool: a buffer smaller than a page still bounds what a pipe holds",
-          "[proxy][pipes]") {
+          "[runtime][pipes]") {
     BufferPool budget(1024, 8);
     PipePool pipes(1024, 4, budget);
     auto p = pipes.acquire();
@@ -49,7 +49,7 @@ TEST_CASE("PipePool: a buffer smaller than a page still bounds what a pipe holds
     p.reset();
 }
 
-TEST_CASE("PipePool reuses empty pipes and closes ones with bytes left", "[proxy][pipes]") {
+TEST_CASE("PipePool reuses empty pipes and closes ones with bytes left", "[runtime][pipes]") {
     // (Resetting or destroying a handle gives its pipe back.)
     BufferPool budget(4096, 8);
     PipePool pipes(4096, 4, budget);
@@ -71,7 +71,7 @@ TEST_CASE("PipePool reuses empty pipes and closes ones with bytes left", "[proxy
     CHECK_FALSE(is_open(dirty_fd));  // closed, bytes and all: never handed out again
 }
 
-TEST_CASE("PipePool refuses past max_pipes and past the budget", "[proxy][pipes]") {
+TEST_CASE("PipePool refuses past max_pipes and past the budget", "[runtime][pipes]") {
     SECTION("max_pipes") {
         BufferPool budget(4096, 8);
         PipePool pipes(4096, 2, budget);
@@ -99,7 +99,7 @@ TEST_CASE("PipePool refuses past max_pipes and past the budget", "[proxy][pipes]
     }
 }
 
-TEST_CASE("PipePool::default_max_pipes leaves most descriptors to sockets", "[proxy][pipes]") {
+TEST_CASE("PipePool::default_max_pipes leaves most descriptors to sockets", "[runtime][pipes]") {
     rlimit limit{};
     REQUIRE(::getrlimit(RLIMIT_NOFILE, &limit) == 0);
     if (limit.rlim_cur != RLIM_INFINITY) {
@@ -108,7 +108,7 @@ TEST_CASE("PipePool::default_max_pipes leaves most descriptors to sockets", "[pr
     CHECK(PipePool::default_max_pipes() > 0);
 }
 
-TEST_CASE("a PipeHandle is one pointer", "[proxy][pipes]") {
+TEST_CASE("a PipeHandle is one pointer", "[runtime][pipes]") {
     // Every connection holds two (one per direction), spliced or not.
     STATIC_REQUIRE(sizeof(app::PipeHandle) == sizeof(void*));
 }

@@ -1,6 +1,6 @@
 #pragma once
-// SplicePipe and PipePool: the kernel pipes of mio-proxy's splice(2) relay. A spliced
-// direction moves bytes socket -> pipe -> socket, so they never enter user space; the pipe
+// SplicePipe and PipePool: the kernel pipes of the splice(2) relay (runtime/stream_relay.hpp). A
+// spliced direction moves bytes socket -> pipe -> socket, so they never enter user space; the pipe
 // stands in for that direction's buffer and is sized like one (buffer_size).
 //
 // Pipes are pooled: an empty pipe goes back to the pool when its direction stops splicing or
