@@ -109,9 +109,7 @@ void EchoServer::on_tick(Clock::time_point) {
 }
 
 void EchoServer::close_all(std::string_view reason) {
-    std::vector<SlabKey> keys;
-    conns_.for_each([&](SlabKey key, EchoConn&) { keys.push_back(key); });
-    for (SlabKey key : keys)
+    for (SlabKey key : conns_.keys())
         close_conn(key, reason);
 }
 

@@ -124,9 +124,7 @@ void ProxyServer::on_timer(TimerPayload payload) {
 }
 
 void ProxyServer::close_all(std::string_view reason) {
-    std::vector<SlabKey> keys;
-    tunnels_.for_each([&](SlabKey key, Tunnel&) { keys.push_back(key); });
-    for (SlabKey key : keys)
+    for (SlabKey key : tunnels_.keys())
         close_tunnel(key, reason);
 }
 

@@ -22,6 +22,7 @@
 #include "runtime/buffer_pool.hpp"
 #include "runtime/daemon_loop.hpp"
 #include "runtime/slab.hpp"
+#include "runtime/stream_probe.hpp"
 #include "runtime/stream_relay.hpp"
 #include "upstream.hpp"
 
@@ -66,11 +67,8 @@ struct Tunnel {
 struct HealthCheck {
     std::uint32_t upstream = 0;
     std::uint32_t server = 0;
-    std::optional<Stream> stream;
+    StreamProbe probe;
     std::optional<TimerId> timer;  ///< next check, or this check's timeout
-    std::string reply;
-    std::size_t sent = 0;
-    bool connected = false;
 };
 
 class ProxyServer {
@@ -130,7 +128,6 @@ private:
     void add_checks(std::uint32_t upstream);
     void start_check(std::uint32_t index);
     void on_check_event(std::uint32_t index);
-    bool exchange(HealthCheck& check, const ActiveHealthConfig& health, std::string* why);
     void finish_check(std::uint32_t index, bool ok, std::string_view why);
     void on_check_timer(std::uint32_t index);
 

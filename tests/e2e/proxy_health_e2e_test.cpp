@@ -120,6 +120,25 @@ TEST_CASE("proxy: active checks mark a killed backend down and a restarted one u
     CHECK(server_field(proxy.upstreams(), a_addr, "connections_total") != before);
 }
 
+// The check's connect is judged as a tunnel's: a refused connect fails the check with the
+// refusal, at once; it does not wait for the (here: one minute) timeout and report "timeout".
+TEST_CASE("proxy: a refused health-check connect fails at once, with its reason", "[e2e][proxy]") {
+    Backend live;
+    const std::string dead = dead_address();
+    ProxyProcess proxy(proxy_base() + proxy_listener("front", "u") +
+                       proxy_upstream("u", {live.addr(), dead}, "",
+                                      "[upstreams.u.health]\ninterval = \"2m\"\n"
+                                      "timeout = \"1m\"\nrise = 1\nfall = 1\n"));
+    const auto line = proxy.wait_for_line("upstream 'u' server " + dead + " is down", kWait, 0);
+    REQUIRE(line.has_value());
+    INFO(*line);
+    CHECK(line->find(std::make_error_code(std::errc::connection_refused).message()) !=
+          std::string::npos);
+    CHECK(line->find("timeout") == std::string::npos);
+    CHECK(server_field(proxy.upstreams(), dead, "healthy") == std::string("false"));
+    CHECK(server_field(proxy.upstreams(), live.addr(), "healthy") == std::string("true"));
+}
+
 TEST_CASE("proxy: send/expect checks pass on an echo backend and fail on a wrong reply",
           "[e2e][proxy]") {
     Backend echo;

@@ -140,6 +140,15 @@ public:
         }
     }
 
+    /// The keys of the live entries now, in slot order: for a loop that closes entries and
+    /// may insert or remove others meanwhile (a drain). Throws only std::bad_alloc.
+    [[nodiscard]] std::vector<Key> keys() const {
+        std::vector<Key> out;
+        out.reserve(size_);
+        for_each([&](Key key, const T&) { out.push_back(key); });
+        return out;
+    }
+
     /// Removes every entry; every outstanding key goes stale. Keeps the capacity.
     void clear() noexcept {
         for (std::size_t i = 0; i < slots_.size(); ++i) {
