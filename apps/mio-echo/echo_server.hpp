@@ -19,6 +19,7 @@
 #include "rate_limiter.hpp"
 #include "runtime/buffer_pool.hpp"
 #include "runtime/daemon_loop.hpp"
+#include "runtime/ready_list.hpp"
 #include "runtime/slab.hpp"
 #include "runtime/stream_pump.hpp"
 
@@ -44,7 +45,7 @@ struct EchoConn {
     std::uint32_t last_active = 0;  ///< IdleWheel tick of the last I/O
     std::uint16_t chargen_pos = 0;
     StreamSide side{.can_read = true, .can_write = true};
-    bool queued = false;  ///< in ready_
+    bool queued = false;  ///< in ready_ (ReadyList)
 };
 
 class EchoServer {
@@ -89,7 +90,6 @@ private:
     Flow pump_chargen(EchoConn& conn, PumpTally& tally);
     Flow pump_info(EchoConn& conn, PumpTally& tally);
     void finish(EchoConn& conn, Flow flow);
-    void queue(EchoConn& conn);
     [[nodiscard]] PumpEnd end(EchoConn& conn) noexcept;
     void close_conn(SlabKey key, std::string_view reason);
 
@@ -111,8 +111,7 @@ private:
     std::deque<EchoListener> listeners_;
     std::map<std::uint64_t, std::unique_ptr<BufferPool>> pools_;  ///< by buffer size
     Slab<EchoConn> conns_;
-    std::vector<SlabKey> ready_;
-    std::vector<SlabKey> ready_swap_;
+    ReadyList<EchoConn> ready_;
     std::vector<std::byte> scratch_;  ///< datagrams, and input that is dropped
 };
 

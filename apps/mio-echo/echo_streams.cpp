@@ -73,7 +73,7 @@ void EchoServer::on_accept(const BindingOwner& owner, StreamListener::Accepted a
     // Modes that speak first start now: only readable interest is registered, so no event
     // would come for a client that waits for us.
     if (listener.config.mode == EchoMode::info || listener.config.mode == EchoMode::chargen) {
-        queue(conn);
+        ready_.push(conn.key, conn);
     }
 }
 
@@ -86,20 +86,7 @@ void EchoServer::on_event(TokenId id, const mio::Event& event) {
 }
 
 void EchoServer::run_ready() {
-    ready_swap_.swap(ready_);
-    for (SlabKey key : ready_swap_) {
-        EchoConn* conn = conns_.get(key);
-        if (conn == nullptr) continue;
-        conn->queued = false;
-        finish(*conn, pump(*conn));
-    }
-    ready_swap_.clear();
-}
-
-void EchoServer::queue(EchoConn& conn) {
-    if (conn.queued) return;
-    conn.queued = true;
-    ready_.push_back(conn.key);
+    ready_.run(conns_, [this](SlabKey, EchoConn& conn) { finish(conn, pump(conn)); });
 }
 
 // Acts on what a pump call left: close on the end or a failure (counted), queue for more.
@@ -110,7 +97,7 @@ void EchoServer::finish(EchoConn& conn, Flow flow) {
         case Flow::to_splice:
             return;
         case Flow::more:
-            return queue(conn);
+            return ready_.push(conn.key, conn);
         case Flow::read_failed:
             metrics.add_error(ErrorKind::read);
             break;

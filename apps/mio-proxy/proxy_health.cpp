@@ -47,8 +47,7 @@ void ProxyServer::on_check_event(std::uint32_t index) {
 
 void ProxyServer::finish_check(std::uint32_t index, bool ok, std::string_view why) {
     HealthCheck& check = checks_[index];
-    if (check.timer) loop_.timers().cancel(*check.timer);
-    check.timer.reset();
+    loop_.timers().cancel(check.timer);
     check.probe.stop(loop_.registry());
     Upstream& upstream = upstreams_[check.upstream];
     ServerRuntime& server = upstream.servers()[check.server];

@@ -53,7 +53,7 @@ void ProxyServer::advance(SlabKey key, Tunnel& t) {
     const Flow up = pump(key, t, true);
     if (end_on(key, up, true)) return;
     if (t.state != Tunnel::State::open) {
-        if (up == Flow::more) queue(key, t);
+        if (up == Flow::more) ready_.push(key, t);
         return;
     }
     const Flow down = pump(key, t, false);
@@ -67,7 +67,7 @@ void ProxyServer::advance(SlabKey key, Tunnel& t) {
         arm_timer(key, t, config.fin_timeout);  // the other direction gets fin_timeout to end
     }
     if (t.starved) starved_.push_back(key);
-    if (up == Flow::more || down == Flow::more) queue(key, t);
+    if (up == Flow::more || down == Flow::more) ready_.push(key, t);
 }
 
 }  // namespace app

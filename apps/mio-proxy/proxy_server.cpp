@@ -102,14 +102,7 @@ void ProxyServer::on_event(TokenId id, const mio::Event& event) {
 }
 
 void ProxyServer::run_ready() {
-    ready_swap_.swap(ready_);
-    for (SlabKey key : ready_swap_) {
-        Tunnel* t = tunnels_.get(key);
-        if (t == nullptr) continue;
-        t->queued = false;
-        advance(key, *t);
-    }
-    ready_swap_.clear();
+    ready_.run(tunnels_, [this](SlabKey key, Tunnel& t) { advance(key, t); });
 }
 
 void ProxyServer::on_timer(TimerPayload payload) {

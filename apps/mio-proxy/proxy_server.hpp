@@ -21,6 +21,7 @@
 #include "proxy_config.hpp"
 #include "runtime/buffer_pool.hpp"
 #include "runtime/daemon_loop.hpp"
+#include "runtime/ready_list.hpp"
 #include "runtime/slab.hpp"
 #include "runtime/stream_probe.hpp"
 #include "runtime/stream_relay.hpp"
@@ -59,8 +60,8 @@ struct Tunnel {
     std::uint32_t last_active = 0;
     std::uint64_t client_key = 0;  ///< hash of the client IP (balance = hash)
     std::string client_ip;         ///< for max_connections_per_ip ("" for Unix clients)
-    bool queued = false;
-    bool starved = false;  ///< waits for a pool buffer
+    bool queued = false;           ///< in ready_ (ReadyList)
+    bool starved = false;          ///< waits for a pool buffer
 };
 
 /// An active health check of one server.
@@ -115,7 +116,6 @@ private:
     void connect_failed(SlabKey key, Tunnel& t, std::string_view why);
     void close_tunnel(SlabKey key, std::string_view reason, bool reset_client = false,
                       bool reset_server = false);
-    void queue(SlabKey key, Tunnel& t);
     void arm_timer(SlabKey key, Tunnel& t, std::chrono::milliseconds after);
     void on_tunnel_timer(SlabKey key);
 
@@ -148,8 +148,7 @@ private:
     std::unique_ptr<PipePool> pipes_;
     std::unique_ptr<StreamRelay> relay_;
     Slab<Tunnel> tunnels_;
-    std::vector<SlabKey> ready_;
-    std::vector<SlabKey> ready_swap_;
+    ReadyList<Tunnel> ready_;
     std::vector<SlabKey> starved_;
     std::unordered_map<std::string, std::uint32_t> per_ip_;
 };

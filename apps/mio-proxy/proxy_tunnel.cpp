@@ -104,8 +104,7 @@ void ProxyServer::on_connect_event(SlabKey key, Tunnel& t) {
         return connect_failed(key, t, outcome.error.message());
     }
     t.state = Tunnel::State::open;
-    if (t.timer) loop_.timers().cancel(*t.timer);
-    t.timer.reset();
+    loop_.timers().cancel(t.timer);
     // Connected: from now on only readable, until a write fills the socket up. Writable
     // interest on an idle socket would bring an event for every ACK that frees send space.
     t.server.side.can_write = true;
@@ -129,19 +128,12 @@ void ProxyServer::connect_failed(SlabKey key, Tunnel& t, std::string_view why) {
     (void)loop_.registry().deregister_source(*t.server.stream);  // closed next: gone either way
     t.server = TunnelEnd{};
     t.server_index.reset();
-    if (t.timer) loop_.timers().cancel(*t.timer);
-    t.timer.reset();
+    loop_.timers().cancel(t.timer);
     connect_next(key, t);
 }
 
-void ProxyServer::queue(SlabKey key, Tunnel& t) {
-    if (t.queued) return;
-    t.queued = true;
-    ready_.push_back(key);
-}
-
 void ProxyServer::arm_timer(SlabKey key, Tunnel& t, std::chrono::milliseconds after) {
-    if (t.timer) loop_.timers().cancel(*t.timer);
+    loop_.timers().cancel(t.timer);
     t.timer = loop_.timers().schedule(Clock::now() + after,
                                       TimerPayload(TimerKind::connection, key.value).bits());
 }
@@ -182,7 +174,7 @@ void ProxyServer::close_tunnel(SlabKey key, std::string_view reason, bool reset_
         (void)loop_.registry().deregister_source(*end->stream);  // closed next: gone either way
     }
     if (t->server_index) --upstreams_[t->upstream].servers()[*t->server_index].active;
-    if (t->timer) loop_.timers().cancel(*t->timer);
+    loop_.timers().cancel(t->timer);
     ProxyListener& listener = listeners_[t->listener];
     --listener.open;
     listener.metrics->on_close();
@@ -195,7 +187,7 @@ void ProxyServer::close_tunnel(SlabKey key, std::string_view reason, bool reset_
     loop_.listeners().resume_accepting();
     // Buffers came back to the pool: let starved tunnels try again.
     for (SlabKey k : starved_) {
-        if (Tunnel* s = tunnels_.get(k)) queue(k, *s);
+        if (Tunnel* s = tunnels_.get(k)) ready_.push(k, *s);
     }
     starved_.clear();
 }

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -50,6 +51,17 @@ TEST_CASE("a cancelled timer never fires and its id goes stale", "[runtime][time
     CHECK(fire(q, t0 + 1s) == std::vector<std::uint64_t>{2});
     CHECK_FALSE(q.cancel(b));  // fired ids are stale too
     CHECK_FALSE(q.cancel(TimerId{}));
+}
+
+TEST_CASE("cancel of an optional id cancels it and empties the slot", "[runtime][timers]") {
+    TimerQueue q;
+    std::optional<TimerId> slot = q.schedule(t0 + 10ms, 1);
+    const TimerId id = *slot;
+    q.cancel(slot);
+    CHECK_FALSE(slot.has_value());
+    CHECK_FALSE(q.is_pending(id));
+    q.cancel(slot);  // empty: nothing to do
+    CHECK(fire(q, t0 + 1s).empty());
 }
 
 TEST_CASE("a reused slot does not honour the old id", "[runtime][timers]") {

@@ -51,6 +51,12 @@ public:
 
     /// Cancels a pending timer. Returns false (and does nothing) if `id` is stale. O(1).
     bool cancel(TimerId id) noexcept;
+    /// Cancels the timer `id` holds, if any, and empties `id` (for a connection's one timer
+    /// slot). O(1).
+    void cancel(std::optional<TimerId>& id) noexcept {
+        if (id) cancel(*id);
+        id.reset();
+    }
 
     /// Moves a pending timer's deadline, earlier or later. Returns false if `id` is stale (the
     /// timer already fired or was cancelled); schedule a new one then. On success `id` still
