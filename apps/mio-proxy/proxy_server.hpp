@@ -15,12 +15,12 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "proxy_config.hpp"
 #include "runtime/buffer_pool.hpp"
 #include "runtime/daemon_loop.hpp"
+#include "runtime/per_ip_counts.hpp"
 #include "runtime/ready_list.hpp"
 #include "runtime/slab.hpp"
 #include "runtime/stream_probe.hpp"
@@ -150,7 +150,7 @@ private:
     Slab<Tunnel> tunnels_;
     ReadyList<Tunnel> ready_;
     std::vector<SlabKey> starved_;
-    std::unordered_map<std::string, std::uint32_t> per_ip_;
+    PerIpCounts per_ip_;
 };
 
 /// The token of a tunnel's client (upward: its server) socket.

@@ -9,10 +9,7 @@ bool ProxyServer::admit(const ProxyListener& listener, const std::string& ip) co
         tunnels_.size() >= config_.runtime.max_connections) {
         return false;
     }
-    const std::uint32_t per_ip = listener.config.max_connections_per_ip;
-    if (per_ip == 0 || ip.empty()) return true;
-    const auto it = per_ip_.find(ip);
-    return it == per_ip_.end() || it->second < per_ip;
+    return per_ip_.admits(ip, listener.config.max_connections_per_ip);
 }
 
 void ProxyServer::on_accept(const BindingOwner& owner, StreamListener::Accepted accepted) {
@@ -40,7 +37,7 @@ void ProxyServer::on_accept(const BindingOwner& owner, StreamListener::Accepted 
         return;
     }
     if (listener.config.max_connections_per_ip != 0 && !accepted.client_ip.empty()) {
-        ++per_ip_[accepted.client_ip];
+        per_ip_.add(accepted.client_ip);
         t.client_ip = std::move(accepted.client_ip);  // set only when counted: un-counted on close
     }
     ++listener.open;
@@ -178,11 +175,7 @@ void ProxyServer::close_tunnel(SlabKey key, std::string_view reason, bool reset_
     ProxyListener& listener = listeners_[t->listener];
     --listener.open;
     listener.metrics->on_close();
-    if (!t->client_ip.empty()) {
-        if (auto it = per_ip_.find(t->client_ip); it != per_ip_.end() && --it->second == 0) {
-            per_ip_.erase(it);
-        }
-    }
+    per_ip_.remove(t->client_ip);  // "" (not counted) is ignored
     log_conn(spdlog::level::debug, listener.config.name, key.index(), "{}", reason);
     loop_.listeners().resume_accepting();
     // Buffers came back to the pool: let starved tunnels try again.
