@@ -5,7 +5,7 @@
 //   proxy_server.cpp   set-up, listeners, pools, timers, reload
 //   proxy_tunnel.cpp   accept, connect with retries on the next server, close and reset
 //   proxy_relay.cpp    both directions of a tunnel (runtime/stream_relay.hpp), half-close
-//   proxy_health.cpp   active health checks
+//   proxy_health.cpp   active health checks: the schedule and rise/fall (runtime/stream_probe.hpp)
 //   proxy_admin.cpp    /metrics with per-server families, /upstreams, /connections
 
 #include <array>

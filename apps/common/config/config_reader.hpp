@@ -252,43 +252,45 @@ private:
 
 // ---- templates ----
 
-template <class T, class F>
-T Section::recover(T fallback, F&& body) const {
+namespace detail {
+/// Runs `body`; a ConfigError it throws goes to `on_error` and gives false. A ConfigErrors (a
+/// whole file's list, already complete) passes through.
+template <class F, class E>
+bool run_catching_config_error(F&& body, E&& on_error) {
     try {
-        return std::forward<F>(body)();
+        std::forward<F>(body)();
+        return true;
     } catch (const ConfigErrors&) {
         throw;
     } catch (const ConfigError& error) {
-        record(error);
-        return fallback;
+        std::forward<E>(on_error)(error);
+        return false;
     }
+}
+}  // namespace detail
+
+template <class T, class F>
+T Section::recover(T fallback, F&& body) const {
+    std::optional<T> value;
+    const bool ok =
+        detail::run_catching_config_error([&] { value.emplace(std::forward<F>(body)()); },
+                                          [this](const ConfigError& error) { record(error); });
+    return ok ? std::move(*value) : std::move(fallback);
 }
 
 template <class F>
 bool Section::attempt(F&& body) {
-    try {
-        std::forward<F>(body)();
-        return true;
-    } catch (const ConfigErrors&) {
-        throw;
-    } catch (const ConfigError& error) {
-        abandon(error);
-        return false;
-    }
+    return detail::run_catching_config_error(std::forward<F>(body),
+                                             [this](const ConfigError& error) { abandon(error); });
 }
 
 template <class F>
 bool ConfigReader::attempt(F&& body) {
-    try {
-        std::forward<F>(body)();
-        return true;
-    } catch (const ConfigErrors&) {
-        throw;
-    } catch (const ConfigError& error) {
-        record(error);
-        mark_tree(*root_);
-        return false;
-    }
+    return detail::run_catching_config_error(std::forward<F>(body),
+                                             [this](const ConfigError& error) {
+                                                 record(error);
+                                                 mark_tree(*root_);
+                                             });
 }
 
 template <class T>

@@ -191,6 +191,20 @@ void ListenerSet::serve_datagram(std::vector<Binding>& bindings, TokenKind kind,
     if (handler(b) && b.socket) queue(kind, index, bindings[index].info);
 }
 
+BindingInfo* ListenerSet::info_of(TokenId id) noexcept {
+    const std::uint64_t index = id.value();
+    switch (id.kind()) {
+        case TokenKind::stream_listener:
+            return index < streams_.size() ? &streams_[index].info : nullptr;
+        case TokenKind::udp_socket:
+            return index < udp_.size() ? &udp_[index].info : nullptr;
+        case TokenKind::unix_datagram_socket:
+            return index < unix_datagram_.size() ? &unix_datagram_[index].info : nullptr;
+        default:
+            return nullptr;
+    }
+}
+
 void ListenerSet::queue(TokenKind kind, std::uint32_t index, BindingInfo& info) {
     if (info.ready) return;
     info.ready = true;
@@ -200,10 +214,7 @@ void ListenerSet::queue(TokenKind kind, std::uint32_t index, BindingInfo& info) 
 void ListenerSet::run_ready() {
     ready_swap_.swap(ready_);
     for (TokenId id : ready_swap_) {
-        const std::uint64_t index = id.value();
-        if (id.kind() == TokenKind::stream_listener) streams_[index].info.ready = false;
-        if (id.kind() == TokenKind::udp_socket) udp_[index].info.ready = false;
-        if (id.kind() == TokenKind::unix_datagram_socket) unix_datagram_[index].info.ready = false;
+        if (BindingInfo* info = info_of(id)) info->ready = false;
         handle(id);
     }
     ready_swap_.clear();

@@ -175,6 +175,8 @@ private:
     void accept_batch(std::uint32_t index);
     void pause(StreamBinding& binding);
     void queue(TokenKind kind, std::uint32_t index, BindingInfo& info);
+    /// The binding `id` names, or nullptr (not one of the set's kinds, or out of range).
+    BindingInfo* info_of(TokenId id) noexcept;
     template <class Binding, class Handler>
     void serve_datagram(std::vector<Binding>& bindings, TokenKind kind, std::uint32_t index,
                         const Handler& handler);

@@ -25,6 +25,27 @@ mio::Result<mio::net::TcpListener> bind_tcp(const mio::net::SocketAddr& addr, bo
     return std::move(*socket).listen(kListenBacklog);
 }
 
+// The Source concept of a variant of libpoll sources, written once for Stream and
+// StreamListener: each forwards to the Registry verb of the source it holds.
+template <class Variant>
+mio::Result<void> register_variant(const mio::Registry& registry, Variant& socket, mio::Token token,
+                                   mio::Interest interest) {
+    return std::visit([&](auto& s) { return registry.register_source(s, token, interest); },
+                      socket);
+}
+
+template <class Variant>
+mio::Result<void> reregister_variant(const mio::Registry& registry, Variant& socket,
+                                     mio::Token token, mio::Interest interest) {
+    return std::visit([&](auto& s) { return registry.reregister_source(s, token, interest); },
+                      socket);
+}
+
+template <class Variant>
+mio::Result<void> deregister_variant(const mio::Registry& registry, Variant& socket) {
+    return std::visit([&](auto& s) { return registry.deregister_source(s); }, socket);
+}
+
 }  // namespace
 
 // ---- Stream ----
@@ -72,18 +93,16 @@ std::string Stream::peer_ip() const {
 
 mio::Result<void> Stream::register_with(const mio::Registry& registry, mio::Token token,
                                         mio::Interest interest) {
-    return std::visit([&](auto& s) { return registry.register_source(s, token, interest); },
-                      socket_);
+    return register_variant(registry, socket_, token, interest);
 }
 
 mio::Result<void> Stream::reregister_with(const mio::Registry& registry, mio::Token token,
                                           mio::Interest interest) {
-    return std::visit([&](auto& s) { return registry.reregister_source(s, token, interest); },
-                      socket_);
+    return reregister_variant(registry, socket_, token, interest);
 }
 
 mio::Result<void> Stream::deregister_from(const mio::Registry& registry) {
-    return std::visit([&](auto& s) { return registry.deregister_source(s); }, socket_);
+    return deregister_variant(registry, socket_);
 }
 
 // ---- connecting ----
@@ -148,18 +167,16 @@ std::string StreamListener::local_text() const {
 
 mio::Result<void> StreamListener::register_with(const mio::Registry& registry, mio::Token token,
                                                 mio::Interest interest) {
-    return std::visit([&](auto& l) { return registry.register_source(l, token, interest); },
-                      socket_);
+    return register_variant(registry, socket_, token, interest);
 }
 
 mio::Result<void> StreamListener::reregister_with(const mio::Registry& registry, mio::Token token,
                                                   mio::Interest interest) {
-    return std::visit([&](auto& l) { return registry.reregister_source(l, token, interest); },
-                      socket_);
+    return reregister_variant(registry, socket_, token, interest);
 }
 
 mio::Result<void> StreamListener::deregister_from(const mio::Registry& registry) {
-    return std::visit([&](auto& l) { return registry.deregister_source(l); }, socket_);
+    return deregister_variant(registry, socket_);
 }
 
 }  // namespace app

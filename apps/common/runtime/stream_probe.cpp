@@ -13,7 +13,7 @@ mio::Result<void> StreamProbe::start(const mio::Registry& registry, const Endpoi
     sent_ = 0;
     connected_ = false;
     auto stream = connect_stream(address);
-    if (!stream) return std::unexpected(stream.error());
+    if (!stream) return mio::fail(stream.error());
     stream_.emplace(std::move(*stream));
     if (auto r = registry.register_source(*stream_, token,
                                           mio::Interest::readable | mio::Interest::writable);
