@@ -10,6 +10,10 @@ std::string labels(const Upstream& u, const ServerRuntime& s) {
                        escape_label_value(s.label));
 }
 
+// /sessions lists at most this many (the total is always given): the answer stays small
+// whatever the table holds.
+constexpr std::size_t kMaxListedSessions = 1000;
+
 }  // namespace
 
 void ProxyServer::open_admin() {
@@ -18,6 +22,9 @@ void ProxyServer::open_admin() {
         admin.set_connections([this] { return render_connections(); });
         admin.add_route("GET", "/upstreams", [this](const http::Request&) {
             return http::Response::json(200, render_upstreams());
+        });
+        admin.add_route("GET", "/sessions", [this](const http::Request&) {
+            return http::Response::json(200, render_sessions());
         });
     });
 }
@@ -49,6 +56,7 @@ std::string ProxyServer::render_metrics() {
         {"upstream_server_ejections_total", "counter", "Passive ejections",
          [](const ServerRuntime& s, Clock::time_point) { return s.health.ejections_total(); }},
     };
+    render_udp_metrics(out);
     for (const Family& f : families) {
         out += fmt::format("# HELP mio_proxy_{} {}\n# TYPE mio_proxy_{} {}\n", f.name, f.help,
                            f.name, f.type);
@@ -113,6 +121,64 @@ std::string ProxyServer::render_connections() {
         first = false;
     });
     return out + "]\n";
+}
+
+void ProxyServer::render_udp_metrics(std::string& out) const {
+    auto family = [&](const char* name, const char* type, const char* help) {
+        out +=
+            fmt::format("# HELP mio_proxy_{} {}\n# TYPE mio_proxy_{} {}\n", name, help, name, type);
+    };
+    auto each_udp = [&](auto&& f) {
+        for (const ProxyListener& l : listeners_) {
+            if (l.sessions && !l.retired) f(l, escape_label_value(l.config.name));
+        }
+    };
+    family("udp_sessions_evicted_total", "counter", "UDP sessions evicted at max_sessions");
+    each_udp([&](const ProxyListener& l, const std::string& name) {
+        out += fmt::format("mio_proxy_udp_sessions_evicted_total{{listener=\"{}\"}} {}\n", name,
+                           l.udp.sessions_evicted);
+    });
+    family("udp_sessions_expired_total", "counter", "UDP sessions ended by idle_timeout");
+    each_udp([&](const ProxyListener& l, const std::string& name) {
+        out += fmt::format("mio_proxy_udp_sessions_expired_total{{listener=\"{}\"}} {}\n", name,
+                           l.udp.sessions_expired);
+    });
+    family("udp_datagrams_total", "counter", "Datagrams from (in) and to (out) clients");
+    each_udp([&](const ProxyListener& l, const std::string& name) {
+        out += fmt::format(
+            "mio_proxy_udp_datagrams_total{{listener=\"{}\",direction=\"in\"}} {}\n"
+            "mio_proxy_udp_datagrams_total{{listener=\"{}\",direction=\"out\"}} {}\n",
+            name, l.udp.datagrams_in, name, l.udp.datagrams_out);
+    });
+    family("udp_dropped_total", "counter", "Datagrams dropped, by reason");
+    each_udp([&](const ProxyListener& l, const std::string& name) {
+        for (const auto& [reason, why] : kUdpDropNames) {
+            out += fmt::format("mio_proxy_udp_dropped_total{{listener=\"{}\",reason=\"{}\"}} {}\n",
+                               name, reason, l.udp.dropped[static_cast<std::size_t>(why)]);
+        }
+    });
+}
+
+std::string ProxyServer::render_sessions() {
+    const auto now = Clock::now();
+    const auto tick_ms = static_cast<std::uint64_t>(IdleWheel::kTick.count());
+    std::string list;
+    std::size_t listed = 0;
+    sessions_.for_each([&](SlabKey key, const UdpSession& s) {
+        if (listed == kMaxListedSessions) return;
+        const auto age = std::chrono::duration_cast<std::chrono::milliseconds>(now - s.created);
+        list += fmt::format(
+            "{}{{\"id\":{},\"listener\":{},\"client\":{},\"server\":{},\"age_ms\":{},"
+            "\"idle_ms\":{},\"requests\":{},\"responses\":{}}}",
+            listed == 0 ? "" : ",", key.index(), json_quote(listeners_[s.listener].config.name),
+            json_quote(s.client.to_string()),
+            json_quote(upstreams_[s.upstream].servers()[s.server].label), age.count(),
+            static_cast<std::uint64_t>(loop_.now_tick() - s.last_active) * tick_ms, s.requests,
+            s.responses);
+        ++listed;
+    });
+    return fmt::format("{{\"total\":{},\"listed\":{},\"sessions\":[{}]}}\n", sessions_.size(),
+                       listed, list);
 }
 
 }  // namespace app

@@ -134,14 +134,40 @@ UpstreamConfig parse_upstream(std::string name, Section& section) {
     return upstream;
 }
 
-void parse_protocol(Section& section) {
-    const auto protocol = section.optional<std::string>("protocol");
-    if (!protocol) return;  // absent (tcp), or not a string (recorded)
-    if (*protocol == "udp") {
-        section.error("protocol", "UDP proxying is not supported yet (only \"tcp\")");
+UdpSessionConfig parse_udp(Section udp) {
+    UdpSessionConfig config;
+    config.session_key = udp.choice("session_key", config.session_key, kSessionKeyNames);
+    config.idle_timeout = positive_duration(udp, "idle_timeout", config.idle_timeout);
+    config.max_sessions =
+        udp.integer<std::uint32_t>("max_sessions", config.max_sessions, 1, kProxyMaxConnections);
+    config.expected_responses =
+        udp.integer<std::uint32_t>("expected_responses", config.expected_responses, 0, 1'000'000);
+    config.requests_per_session = udp.integer<std::uint32_t>(
+        "requests_per_session", config.requests_per_session, 0, 1'000'000);
+    config.max_datagram =
+        udp.integer<std::uint32_t>("max_datagram", config.max_datagram, 1, kMaxUdpPayload);
+    return config;
+}
+
+// A UDP listener proxies to host:port servers only, and binds host:port itself.
+void check_udp_listener(Section& section, const ProxyListenerConfig& listener,
+                        const ProxyConfig& config) {
+    for (const Endpoint& endpoint : listener.bind) {
+        if (endpoint.is_unix()) {
+            section.error("bind", "'" + endpoint.to_string() +
+                                      "': a UDP listener binds host:port (unixgram is not "
+                                      "supported for proxying)");
+        }
+    }
+    const UpstreamConfig* upstream = config.upstream(listener.upstream);
+    if (upstream == nullptr) return;  // unknown (reported) or in error
+    for (const ServerConfig& server : upstream->servers) {
+        if (!server.address.is_unix()) continue;
+        section.error("upstream", "upstream '" + upstream->name + "' has the Unix server '" +
+                                      server.address.to_string() +
+                                      "': a UDP listener needs host:port servers");
         return;
     }
-    (void)section.one_of("protocol", "tcp", {"tcp"});
 }
 
 std::string parse_upstream_ref(Section& section, const UpstreamNames& upstreams) {
@@ -169,8 +195,14 @@ ProxyListenerConfig parse_listener(std::string name, Section& section, const Pro
             section.error("bind", "must name at least one address");
         }
     }
-    parse_protocol(section);
+    listener.protocol = section.choice("protocol", listener.protocol, kProtocolNames);
     listener.upstream = parse_upstream_ref(section, upstreams);
+    if (listener.protocol == Protocol::udp) {
+        listener.udp = parse_udp(section.section_or_empty("udp"));
+        check_udp_listener(section, listener, config);
+    } else if (section.section("udp")) {
+        section.error("udp", "[" + section.key_path("udp") + "] is for protocol = \"udp\" only");
+    }
     listener.max_connections = listener_max_connections(
         section, listener.max_connections, config.runtime.max_connections, kProxyMaxConnections);
     listener.max_connections_per_ip = section.integer<std::uint32_t>(
@@ -199,8 +231,9 @@ void parse_listeners(ProxyConfig& config, Section& root, BindClaims& bound,
     for (auto& [name, section] : listener_sections(root)) {
         (void)section.attempt([&, &name = name, &section = section] {
             ProxyListenerConfig listener = parse_listener(name, section, config, upstreams);
+            const bool stream = listener.protocol == Protocol::tcp;
             for (const Endpoint& endpoint : listener.bind) {
-                bound.claim(endpoint, true, "listener '" + name + "'", section, "bind");  // TCP
+                bound.claim(endpoint, stream, "listener '" + name + "'", section, "bind");
             }
             config.listeners.push_back(std::move(listener));
         });
@@ -211,6 +244,10 @@ void parse_listeners(ProxyConfig& config, Section& root, BindClaims& bound,
 
 std::string_view to_string(SpliceMode mode) noexcept {
     return find_name(kSpliceModeNames, mode).value_or("?");
+}
+
+std::string_view to_string(Protocol protocol) noexcept {
+    return find_name(kProtocolNames, protocol).value_or("?");
 }
 
 std::string_view to_string(Balance balance) noexcept {

@@ -46,6 +46,44 @@ inline constexpr EnumNames<SpliceMode, 3> kSpliceModeNames{{
 /// The config name of a splice mode ("off", "auto", "always"), from kSpliceModeNames.
 [[nodiscard]] std::string_view to_string(SpliceMode mode) noexcept;
 
+/// What a listener proxies.
+enum class Protocol : std::uint8_t { tcp, udp };
+
+inline constexpr EnumNames<Protocol, 2> kProtocolNames{{
+    {"tcp", Protocol::tcp},
+    {"udp", Protocol::udp},
+}};
+
+/// The config name of a protocol ("tcp", "udp"), from kProtocolNames.
+[[nodiscard]] std::string_view to_string(Protocol protocol) noexcept;
+
+/// What makes two datagrams one UDP session.
+///   src_addr  the client's address and port (one session per client socket)
+///   src_ip    the client's IP alone (every port of a host shares a session)
+///   none      nothing: every datagram is a session of its own (one request, its replies)
+enum class SessionKeyMode : std::uint8_t { src_addr, src_ip, none };
+
+inline constexpr EnumNames<SessionKeyMode, 3> kSessionKeyNames{{
+    {"src_addr", SessionKeyMode::src_addr},
+    {"src_ip", SessionKeyMode::src_ip},
+    {"none", SessionKeyMode::none},
+}};
+
+/// The largest UDP payload over IPv4 (65,535 - 8 UDP - 20 IP header bytes).
+inline constexpr std::uint32_t kMaxUdpPayload = 65'507;
+
+/// `[listeners.<name>.udp]`: the session table of a UDP listener.
+struct UdpSessionConfig {
+    SessionKeyMode session_key = SessionKeyMode::src_addr;
+    std::chrono::milliseconds idle_timeout{30000};  ///< a session without traffic ends
+    std::uint32_t max_sessions = 10000;      ///< per listener; the least recently used is evicted
+    std::uint32_t expected_responses = 0;    ///< replies that end a session (0 = unlimited)
+    std::uint32_t requests_per_session = 0;  ///< datagrams a session takes (0 = unlimited)
+    std::uint32_t max_datagram = kMaxUdpPayload;  ///< larger datagrams are dropped
+
+    friend bool operator==(const UdpSessionConfig&, const UdpSessionConfig&) = default;
+};
+
 /// The largest `max_connections` (runtime, per listener, per IP, per server) mio-proxy
 /// accepts, as config/mio-proxy.toml documents it.
 inline constexpr std::uint32_t kProxyMaxConnections = 10'000'000;
@@ -65,8 +103,10 @@ using ProxyAdminConfig = AdminConfig;
 
 struct ProxyListenerConfig {
     std::string name;
-    std::vector<Endpoint> bind;                ///< host:port or unix:/path, at least one
-    std::string upstream;                      ///< name of an [upstreams.<name>]
+    std::vector<Endpoint> bind;  ///< host:port or unix:/path, at least one
+    std::string upstream;        ///< name of an [upstreams.<name>]
+    Protocol protocol = Protocol::tcp;
+    UdpSessionConfig udp;                      ///< protocol = udp only
     std::uint32_t max_connections = 10000;     ///< <= runtime.max_connections (default: min)
     std::uint32_t max_connections_per_ip = 0;  ///< 0 = unlimited
     bool tcp_nodelay = true;

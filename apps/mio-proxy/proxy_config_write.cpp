@@ -21,10 +21,23 @@ toml::table runtime_to_toml(const ProxyRuntimeConfig& runtime) {
     return table;
 }
 
+toml::table udp_to_toml(const UdpSessionConfig& udp) {
+    toml::table table;
+    table.insert("session_key",
+                 std::string(find_name(kSessionKeyNames, udp.session_key).value_or("?")));
+    put_duration(table, "idle_timeout", udp.idle_timeout);
+    table.insert("max_sessions", int64(udp.max_sessions));
+    table.insert("expected_responses", int64(udp.expected_responses));
+    table.insert("requests_per_session", int64(udp.requests_per_session));
+    table.insert("max_datagram", int64(udp.max_datagram));
+    return table;
+}
+
 toml::table listener_to_toml(const ProxyListenerConfig& listener) {
     toml::table table;
     put_endpoints(table, "bind", listener.bind);
-    table.insert("protocol", "tcp");
+    table.insert("protocol", std::string(to_string(listener.protocol)));
+    if (listener.protocol == Protocol::udp) table.insert("udp", udp_to_toml(listener.udp));
     table.insert("upstream", listener.upstream);
     table.insert("max_connections", int64(listener.max_connections));
     table.insert("max_connections_per_ip", int64(listener.max_connections_per_ip));

@@ -20,7 +20,7 @@ ProxyServer::ProxyServer(ProxyConfig config, ReloadFn<ProxyConfig> reload)
                 .may_accept = [this] { return pool_->available() >= 2; },
                 .on_accept = [this](const BindingOwner& owner,
                                     StreamListener::Accepted a) { on_accept(owner, std::move(a)); },
-                .on_udp = {},
+                .on_udp = [this](UdpBinding& binding) { return on_datagrams(binding); },
                 .on_unix_datagram = {},
             }) {
     loop_.set_drain_timeout(config_.runtime.drain_timeout);
@@ -43,6 +43,7 @@ ProxyServer::ProxyServer(ProxyConfig config, ReloadFn<ProxyConfig> reload)
     metrics.add_counter("splice_pipes_refused_total",
                         "Times a direction wanted a splice pipe and relayed through a buffer",
                         [this] { return pipes_->refused_total(); });
+    scratch_.resize(kMaxUdpPayload + 1);
     tunnels_.reserve(config_.runtime.max_connections);
     loop_.timers().reserve(config_.runtime.max_connections);
     rebuild_upstreams(config_);
@@ -73,18 +74,30 @@ void ProxyServer::open_listener(const ProxyListenerConfig& config) {
     const auto index = static_cast<std::uint32_t>(listeners_.size());
     ListenerMetrics& metrics = loop_.metrics().listener(config.name);
     const std::uint32_t upstream = upstream_index(config.upstream);
-    const auto actual = loop_.listeners().open({{index, config.name, &metrics},
-                                                ListenerSet::Transport::stream,
-                                                config.reuseport,
-                                                std::span(config.bind)});
-    listeners_.push_back(ProxyListener{config, &metrics, upstream, 0, false});
+    const bool udp = config.protocol == Protocol::udp;
+    const auto actual = loop_.listeners().open(
+        {{index, config.name, &metrics},
+         udp ? ListenerSet::Transport::datagram : ListenerSet::Transport::stream,
+         config.reuseport,
+         std::span(config.bind)});
+    ProxyListener& listener = listeners_.emplace_back();
+    listener.config = config;
+    listener.metrics = &metrics;
+    listener.upstream = upstream;
+    if (udp) listener.sessions.emplace(config.udp.max_sessions);
     for (const std::string& addr : actual) {
-        spdlog::info("listener '{}' listening on {} -> upstream '{}'", config.name, addr,
-                     config.upstream);
+        spdlog::info("listener '{}' ({}) listening on {} -> upstream '{}'", config.name,
+                     to_string(config.protocol), addr, config.upstream);
     }
 }
 
 void ProxyServer::on_event(TokenId id, const mio::Event& event) {
+    if (id.kind() == TokenKind::session) {
+        const SlabKey key{id.value()};
+        UdpSession* s = sessions_.get(key);
+        if (s != nullptr && !s->queued && serve_session(key, *s)) session_ready_.push(key, *s);
+        return;
+    }
     if (id.kind() == TokenKind::check) {
         if (id.value() < checks_.size()) on_check_event(static_cast<std::uint32_t>(id.value()));
         return;
@@ -103,6 +116,9 @@ void ProxyServer::on_event(TokenId id, const mio::Event& event) {
 
 void ProxyServer::run_ready() {
     ready_.run(tunnels_, [this](SlabKey key, Tunnel& t) { advance(key, t); });
+    session_ready_.run(sessions_, [this](SlabKey key, UdpSession& s) {
+        if (serve_session(key, s)) session_ready_.push(key, s);
+    });
 }
 
 void ProxyServer::on_timer(TimerPayload payload) {
@@ -112,7 +128,7 @@ void ProxyServer::on_timer(TimerPayload payload) {
         case TimerKind::check:
             return on_check_timer(static_cast<std::uint32_t>(payload.value()));
         case TimerKind::session:
-            return;  // no datagram sessions yet
+            return;  // UDP sessions expire through the idle wheel, not timers
     }
 }
 
@@ -151,11 +167,12 @@ void ProxyServer::apply(ProxyConfig next) {
     const auto to_open = reconcile_listeners(
         listeners_, next.listeners, loop_.listeners(),
         [](const ProxyListenerConfig& a, const ProxyListenerConfig& b) {
-            return a.bind == b.bind && a.reuseport == b.reuseport;
+            return a.bind == b.bind && a.reuseport == b.reuseport && a.protocol == b.protocol;
         },
         [this](ProxyListener& l, const ProxyListenerConfig& wanted) {
             l.config = wanted;
             l.upstream = upstream_index(wanted.upstream);
+            if (l.sessions) l.sessions->set_max_sessions(wanted.udp.max_sessions);
         });
     // The buffer and pipe pools are sized once: their keys apply at the next start.
     if (next.runtime.buffer_size != config_.runtime.buffer_size ||

@@ -5,8 +5,10 @@
 //   proxy_server.cpp   set-up, listeners, pools, timers, reload
 //   proxy_tunnel.cpp   accept, connect with retries on the next server, close and reset
 //   proxy_relay.cpp    both directions of a tunnel (runtime/stream_relay.hpp), half-close
+//   proxy_udp.cpp      UDP sessions: lookup, eviction, both directions, expiry, drain
 //   proxy_health.cpp   active health checks: the schedule and rise/fall (runtime/stream_probe.hpp)
-//   proxy_admin.cpp    /metrics with per-server families, /upstreams, /connections
+//   proxy_admin.cpp    /metrics with per-server and UDP families, /upstreams, /connections,
+//                      /sessions
 
 #include <array>
 #include <chrono>
@@ -25,16 +27,64 @@
 #include "runtime/slab.hpp"
 #include "runtime/stream_probe.hpp"
 #include "runtime/stream_relay.hpp"
+#include "session_table.hpp"
 #include "upstream.hpp"
 
 namespace app {
+
+/// Why a UDP datagram was dropped (a metric label each).
+enum class UdpDrop : std::uint8_t {
+    oversize,
+    no_server,
+    no_socket,
+    server_busy,
+    client_busy,
+    error
+};
+
+inline constexpr EnumNames<UdpDrop, 6> kUdpDropNames{{
+    {"oversize", UdpDrop::oversize},        // above max_datagram
+    {"no_server", UdpDrop::no_server},      // no eligible server for a new session
+    {"no_socket", UdpDrop::no_socket},      // no descriptor for a new session's socket
+    {"server_busy", UdpDrop::server_busy},  // the session socket's send buffer was full
+    {"client_busy", UdpDrop::client_busy},  // the listener socket's send buffer was full
+    {"error", UdpDrop::error},              // any other send or receive error
+}};
+
+/// The UDP side of a listener's metrics (sessions open are ListenerMetrics' connections).
+struct UdpMetrics {
+    std::uint64_t sessions_evicted = 0;  ///< at max_sessions, least recently used first
+    std::uint64_t sessions_expired = 0;  ///< idle_timeout
+    std::uint64_t datagrams_in = 0;      ///< from clients
+    std::uint64_t datagrams_out = 0;     ///< to clients
+    std::array<std::uint64_t, kUdpDropNames.size()> dropped{};
+    void drop(UdpDrop why) noexcept { ++dropped[static_cast<std::size_t>(why)]; }
+};
 
 struct ProxyListener {
     ProxyListenerConfig config;
     ListenerMetrics* metrics = nullptr;
     std::uint32_t upstream = 0;  ///< index into upstreams_
-    std::uint32_t open = 0;
+    std::uint32_t open = 0;      ///< tunnels, or UDP sessions
     bool retired = false;
+    std::optional<SessionTable> sessions;  ///< protocol = udp
+    UdpMetrics udp;
+};
+
+/// A UDP session: one client of a UDP listener and its socket connected to one server, so
+/// replies route back to exactly that client and the kernel filters strangers.
+struct UdpSession {
+    std::optional<mio::net::UdpSocket> socket;
+    mio::net::SocketAddr client;
+    std::uint32_t listener = 0;
+    std::uint32_t binding = 0;  ///< the listener socket (ListenerSet::udp_binding) to reply from
+    std::uint32_t upstream = 0;
+    std::uint32_t server = 0;
+    std::uint32_t last_active = 0;  ///< idle-wheel tick
+    std::chrono::steady_clock::time_point created;
+    std::uint32_t requests = 0;   ///< datagrams from the client
+    std::uint32_t responses = 0;  ///< datagrams back to it
+    bool queued = false;          ///< in session_ready_ (ReadyList)
 };
 
 /// One socket of a tunnel and its readiness.
@@ -88,16 +138,22 @@ public:
     // The DaemonServer hooks (runtime/daemon_loop.hpp).
     void on_event(TokenId id, const mio::Event& event);
     void on_timer(TimerPayload payload);
-    std::optional<std::uint32_t> check_idle(std::uint64_t key, std::uint32_t expiry);
-    [[nodiscard]] bool has_ready() const noexcept { return !ready_.empty(); }
+    std::optional<std::uint32_t> check_idle(std::uint64_t token, std::uint32_t expiry);
+    [[nodiscard]] bool has_ready() const noexcept {
+        return !ready_.empty() || !session_ready_.empty();
+    }
     void run_ready();
     void on_tick(Clock::time_point) {}
     [[nodiscard]] std::optional<Clock::time_point> next_deadline(Clock::time_point) const {
         return std::nullopt;
     }
-    void on_drain() {}  // tunnels finish on their own; the loop enforces drain_timeout
+    /// Tunnels finish on their own (the loop enforces drain_timeout); UDP sessions end at once,
+    /// since the listener sockets their replies would leave from are closed.
+    void on_drain();
     void close_all(std::string_view reason);
-    [[nodiscard]] std::uint64_t open_count() const noexcept { return tunnels_.size(); }
+    [[nodiscard]] std::uint64_t open_count() const noexcept {
+        return tunnels_.size() + sessions_.size();
+    }
     void reload();
 
 private:
@@ -124,6 +180,18 @@ private:
     Flow pump(SlabKey key, Tunnel& t, bool upward);
     bool end_on(SlabKey key, Flow flow, bool upward);
 
+    // proxy_udp.cpp
+    bool on_datagrams(UdpBinding& binding);
+    void forward(ProxyListener& listener, const UdpBinding& binding,
+                 std::span<const std::byte> data, const mio::net::SocketAddr& client);
+    std::optional<SlabKey> open_session(ProxyListener& listener, const UdpBinding& binding,
+                                        const mio::net::SocketAddr& client);
+    bool serve_session(SlabKey key, UdpSession& s);
+    void session_failed(SlabKey key, UdpSession& s, const std::error_code& ec);
+    void close_session(SlabKey key, std::string_view reason);
+    std::optional<std::uint32_t> check_session_idle(SlabKey key, std::uint32_t expiry);
+    std::string render_sessions();
+
     // proxy_health.cpp
     void add_checks(std::uint32_t upstream);
     void start_check(std::uint32_t index);
@@ -136,6 +204,7 @@ private:
     std::string render_metrics();
     std::string render_upstreams();
     std::string render_connections();
+    void render_udp_metrics(std::string& out) const;
 
     ProxyConfig config_;
     ReloadFn<ProxyConfig> reload_;
@@ -149,6 +218,9 @@ private:
     std::unique_ptr<StreamRelay> relay_;
     Slab<Tunnel> tunnels_;
     ReadyList<Tunnel> ready_;
+    Slab<UdpSession> sessions_;
+    ReadyList<UdpSession> session_ready_;
+    std::vector<std::byte> scratch_;  ///< one datagram, any session (max payload + 1)
     std::vector<SlabKey> starved_;
     PerIpCounts per_ip_;
 };

@@ -43,7 +43,10 @@ void ProxyServer::on_accept(const BindingOwner& owner, StreamListener::Accepted 
     ++listener.open;
     listener.metrics->on_open();
     const auto idle = upstreams_[t.upstream].config().idle_timeout;
-    if (idle.count() > 0) loop_.idle().add(key.value, loop_.now_tick() + IdleWheel::ticks_in(idle));
+    if (idle.count() > 0) {
+        loop_.idle().add(token_of(TokenKind::connection, key.value).value,
+                         loop_.now_tick() + IdleWheel::ticks_in(idle));
+    }
     relay_->start(t.up);
     relay_->start(t.down);
     connect_next(key, t);
@@ -147,15 +150,19 @@ void ProxyServer::on_tunnel_timer(SlabKey key) {
     }
 }
 
-std::optional<std::uint32_t> ProxyServer::check_idle(std::uint64_t key, std::uint32_t expiry) {
-    Tunnel* t = tunnels_.get(SlabKey{key});
+// Idle-wheel keys are tokens: a tunnel's (connection) or a UDP session's.
+std::optional<std::uint32_t> ProxyServer::check_idle(std::uint64_t token, std::uint32_t expiry) {
+    const TokenId id = TokenId::of(mio::Token{token});
+    const SlabKey key{id.value()};
+    if (id.kind() == TokenKind::session) return check_session_idle(key, expiry);
+    Tunnel* t = tunnels_.get(key);
     if (t == nullptr) return std::nullopt;
     const auto timeout = upstreams_[t->upstream].config().idle_timeout;
     if (timeout.count() <= 0) return std::nullopt;
     const std::uint32_t due = t->last_active + IdleWheel::ticks_in(timeout);
     if (due > expiry) return due;
     listeners_[t->listener].metrics->add_error(ErrorKind::timeout);
-    close_tunnel(SlabKey{key}, "idle timeout");
+    close_tunnel(key, "idle timeout");
     return std::nullopt;
 }
 

@@ -73,7 +73,7 @@ void check_errors(const app::ConfigErrors& errors, const std::vector<Expected>& 
 TEST_CASE("a proxy config with four mistakes reports all four, in file order", "[config][errors]") {
     const app::ConfigErrors errors = proxy_errors(R"([listeners.web]
 bind = "127.0.0.1:99999"
-protocol = "udp"
+protocol = "sctp"
 upstream = "ap"
 
 [upstreams.app]
@@ -84,7 +84,7 @@ address = "127.0.0.1:9000"
     check_errors(errors,
                  {
                      {2, "listeners.web.bind", "port 99999 is out of range (0..65535)"},
-                     {3, "listeners.web.protocol", "UDP proxying is not supported yet"},
+                     {3, "listeners.web.protocol", "expected one of tcp, udp"},
                      {4, "listeners.web.upstream", "no upstream named 'ap'; did you mean 'app'?"},
                      {7, "upstreams.app.retires", "did you mean 'retries'?"},
                  });

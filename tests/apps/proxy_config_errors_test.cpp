@@ -63,8 +63,8 @@ TEST_CASE("proxy config errors are located and name the full key", "[config][pro
         {"unknown top-level key", m + "[upstream.app]\n", 7, "upstream",
          "did you mean 'upstreams'?"},
         // listeners
-        {"udp", l + "protocol = \"udp\"\n" + u + s, 4, "listeners.web.protocol",
-         "UDP proxying is not supported yet"},
+        {"unsupported protocol", l + "protocol = \"sctp\"\n" + u + s, 4, "listeners.web.protocol",
+         "expected one of tcp, udp"},
         {"bad protocol", l + "protocol = \"tpc\"\n" + u + s, 4, "listeners.web.protocol",
          "did you mean 'tcp'?"},
         {"missing upstream", "\n[listeners.web]\nbind = \"127.0.0.1:8080\"\n" + u + s, 2,

@@ -303,3 +303,63 @@ TEST_CASE("proxy config edge cases that are valid", "[config][proxy_config]") {
         CHECK_THAT(error.what(), Contains("already bound by listener 'x'"));
     }
 }
+
+TEST_CASE("a UDP listener gets its session defaults and round-trips", "[config][proxy_config]") {
+    const std::string upstream = "[upstreams.dns]\nservers = [{ address = \"127.0.0.1:53\" }]\n";
+    const app::ProxyConfig defaults = parse_proxy(
+        "[listeners.dns]\nbind = \"127.0.0.1:5353\"\nprotocol = \"udp\"\nupstream = \"dns\"\n" +
+        upstream);
+    const app::ProxyListenerConfig& l = defaults.listeners.at(0);
+    CHECK(l.protocol == app::Protocol::udp);
+    CHECK(l.udp == app::UdpSessionConfig{});
+    CHECK(l.udp.idle_timeout == 30s);
+    CHECK(l.udp.max_datagram == 65507);
+    check_round_trip(defaults);
+
+    const app::ProxyConfig custom = parse_proxy(
+        "[listeners.dns]\nbind = \"127.0.0.1:5353\"\nprotocol = \"udp\"\nupstream = \"dns\"\n"
+        "[listeners.dns.udp]\nsession_key = \"src_ip\"\nidle_timeout = \"5s\"\n"
+        "max_sessions = 100\nexpected_responses = 1\nrequests_per_session = 3\n"
+        "max_datagram = 512\n" +
+        upstream);
+    const app::UdpSessionConfig& udp = custom.listeners.at(0).udp;
+    CHECK(udp.session_key == app::SessionKeyMode::src_ip);
+    CHECK(udp.idle_timeout == 5s);
+    CHECK(udp.max_sessions == 100);
+    CHECK(udp.expected_responses == 1);
+    CHECK(udp.requests_per_session == 3);
+    CHECK(udp.max_datagram == 512);
+    check_round_trip(custom);
+}
+
+TEST_CASE("UDP listener mistakes are named", "[config][proxy_config]") {
+    const std::string tcp_upstream = "[upstreams.u]\nservers = [{ address = \"127.0.0.1:53\" }]\n";
+    const std::string head = "[listeners.l]\nbind = \"127.0.0.1:5353\"\nupstream = \"u\"\n";
+    CHECK_THAT(proxy_error(head + "[listeners.l.udp]\nmax_sessions = 5\n" + tcp_upstream).what(),
+               Contains("listeners.l.udp: [listeners.l.udp] is for protocol = \"udp\" only"));
+    CHECK_THAT(proxy_error(head + "protocol = \"udp\"\n[upstreams.u]\n"
+                                  "servers = [{ address = \"unix:/run/x.sock\" }]\n")
+                   .what(),
+               Contains("has the Unix server 'unix:/run/x.sock': a UDP listener needs host:port"));
+    CHECK_THAT(proxy_error("[listeners.l]\nbind = \"unix:/tmp/x.sock\"\nupstream = \"u\"\n"
+                           "protocol = \"udp\"\n" +
+                           tcp_upstream)
+                   .what(),
+               Contains("a UDP listener binds host:port"));
+    CHECK_THAT(proxy_error(head + "protocol = \"udp\"\n[listeners.l.udp]\nmax_datagram = 70000\n" +
+                           tcp_upstream)
+                   .what(),
+               Contains("listeners.l.udp.max_datagram"));
+    CHECK_THAT(proxy_error(head + "protocol = \"udp\"\n[listeners.l.udp]\nsession_key = \"ip\"\n" +
+                           tcp_upstream)
+                   .what(),
+               Contains("expected one of src_addr, src_ip, none"));
+}
+
+TEST_CASE("a TCP and a UDP listener may share an address", "[config][proxy_config]") {
+    const app::ProxyConfig config = parse_proxy(
+        "[listeners.t]\nbind = \"127.0.0.1:5353\"\nupstream = \"u\"\n"
+        "[listeners.d]\nbind = \"127.0.0.1:5353\"\nprotocol = \"udp\"\nupstream = \"u\"\n"
+        "[upstreams.u]\nservers = [{ address = \"127.0.0.1:53\" }]\n");
+    CHECK(config.listeners.size() == 2);
+}

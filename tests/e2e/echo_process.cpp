@@ -274,7 +274,7 @@ std::optional<std::string> EchoProcess::wait_for_line(std::string_view needle, m
 std::string EchoProcess::address(std::string_view name) const {
     const std::string text = stderr_text();
     // mio-echo: "listener 'x' (tcp) listening on ADDR";
-    // mio-proxy: "listener 'x' listening on ADDR -> upstream 'u'".
+    // mio-proxy: "listener 'x' (tcp) listening on ADDR -> upstream 'u'".
     const std::string key = "listener '" + std::string(name) + "' ";
     std::string found;
     std::istringstream lines(text);

@@ -98,7 +98,7 @@ public:
 
     /// The address last printed for listener `name` ("127.0.0.1:port" or a socket path);
     /// FAILs if there is none. Reads mio-echo's "listener 'x' (tcp) listening on ADDR" and
-    /// mio-proxy's "listener 'x' listening on ADDR -> upstream 'u'" lines.
+    /// mio-proxy's "listener 'x' (tcp) listening on ADDR -> upstream 'u'" lines.
     [[nodiscard]] std::string address(std::string_view name) const;
     /// The admin endpoint's address ("127.0.0.1:port"); FAILs if there is none.
     [[nodiscard]] std::string admin_address() const;

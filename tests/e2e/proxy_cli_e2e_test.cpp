@@ -43,11 +43,11 @@ TEST_CASE("proxy: bad configurations exit 78 naming the key and the line", "[e2e
          "[listeners.front]\nbind = \"127.0.0.1:0\"\nupstream = \"zzzzzz\"\n\n[upstreams.echo]\n" +
              server,
          "listeners.front.upstream", ":3:", "no upstream named 'zzzzzz'"},
-        {"udp",
-         "[listeners.front]\nbind = \"127.0.0.1:0\"\nprotocol = \"udp\"\nupstream = \"u\"\n"
+        {"an unsupported protocol",
+         "[listeners.front]\nbind = \"127.0.0.1:0\"\nprotocol = \"sctp\"\nupstream = \"u\"\n"
          "[upstreams.u]\n" +
              server,
-         "listeners.front.protocol", ":3:", "not supported"},
+         "listeners.front.protocol", ":3:", "expected one of tcp, udp"},
         {"no servers", with_upstream("balance = \"first\"\n"), "upstreams.u.servers",
          ":5:", "at least one server is required"},
         {"an empty server list", with_upstream("servers = []\n"), "upstreams.u.servers",
@@ -106,11 +106,11 @@ TEST_CASE("proxy: --check reports every mistake of a file in one run, in file or
           "[e2e][proxy]") {
     TempDir dir;
     // A new user's first file: a misspelt key, an unknown upstream name, an out-of-range port
-    // and an unsupported protocol. One run must name all four.
+    // and an unknown protocol. One run must name all four.
     const std::string file = dir.write("four.toml",
                                        "[listeners.front]\n"
                                        "bind = \"127.0.0.1:99999\"\n"
-                                       "protocol = \"udp\"\n"
+                                       "protocol = \"sctp\"\n"
                                        "upstream = \"echp\"\n"
                                        "\n"
                                        "[upstreams.echo]\n"
@@ -126,8 +126,8 @@ TEST_CASE("proxy: --check reports every mistake of a file in one run, in file or
               ":2:8: listeners.front.bind: invalid address: '127.0.0.1:99999': port 99999 is "
               "out of range (0..65535)\n" +
               e +
-              ":3:12: listeners.front.protocol: UDP proxying is not supported yet (only "
-              "\"tcp\")\n" +
+              ":3:12: listeners.front.protocol: invalid value 'sctp': expected one of tcp, "
+              "udp; did you mean 'tcp'?\n" +
               e +
               ":4:12: listeners.front.upstream: no upstream named 'echp'; did you mean "
               "'echo'?\n" +

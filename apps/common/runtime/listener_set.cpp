@@ -60,6 +60,7 @@ void open_datagrams(const mio::Registry& registry, const ListenerSet::Spec& spec
     }
     for (auto& b : bound) {
         // Writable too: a reply held on WouldBlock is sent on the next writable edge.
+        b.info.index = static_cast<std::uint32_t>(out.size());
         unwrap_or_throw(registry.register_source(*b.socket, token_of(kind, out.size()),
                                                  mio::Interest::readable | mio::Interest::writable),
                         "registering " + b.info.endpoint);
@@ -110,6 +111,7 @@ void ListenerSet::open_stream(const Spec& spec, std::vector<std::string>& actual
         b.info = info_for(spec.owner, endpoint);
     }
     for (auto& b : bound) {
+        b.info.index = static_cast<std::uint32_t>(streams_.size());
         const mio::Token token = token_of(TokenKind::stream_listener, streams_.size());
         unwrap_or_throw(registry_.register_source(*b.listener, token, mio::Interest::readable),
                         "registering " + b.info.endpoint);

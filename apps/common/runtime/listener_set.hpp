@@ -36,9 +36,10 @@ struct BindingOwner {
 /// What every binding records besides its socket.
 struct BindingInfo {
     BindingOwner owner;
-    std::string endpoint;   ///< as configured, for logs
-    std::string unix_path;  ///< unlinked on close ("" if not a Unix path)
-    bool ready = false;     ///< queued to run again without a new edge
+    std::string endpoint;     ///< as configured, for logs
+    std::string unix_path;    ///< unlinked on close ("" if not a Unix path)
+    std::uint32_t index = 0;  ///< its slot in the set's container of its kind (stable)
+    bool ready = false;       ///< queued to run again without a new edge
 };
 
 /// The address type a datagram socket reports its peers with.
@@ -167,6 +168,12 @@ public:
     }
     /// Fires the retry once its time has come.
     void tick(Clock::time_point now);
+
+    /// The UDP binding in slot `index` (BindingInfo::index), or nullptr. Its socket is empty
+    /// once closed (drain, reload). Slots are never reused, so a saved index stays valid.
+    [[nodiscard]] UdpBinding* udp_binding(std::uint32_t index) noexcept {
+        return index < udp_.size() ? &udp_[index] : nullptr;
+    }
 
     /// Open stream listeners and datagram sockets (for logs and tests).
     [[nodiscard]] std::size_t open_count() const noexcept;

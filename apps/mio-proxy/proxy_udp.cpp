@@ -1,0 +1,215 @@
+// UDP proxying: every client (by session_key) gets a session with its own socket connected
+// to one server, so replies go back to exactly that client and the kernel drops datagrams
+// from anyone else. Datagram boundaries are kept (one recv, one send). Both directions read
+// until WouldBlock with a bounded batch per wake-up, so a flood on one socket cannot starve
+// the others. A datagram that meets a full send buffer is dropped and counted: UDP's own
+// contract, and the proxy never buffers behind a slow peer. ICMP "port unreachable" from a
+// server (ECONNREFUSED on the connected socket) counts as a failure for passive health and
+// ends the session.
+#include <cerrno>
+
+#include "proxy_server.hpp"
+
+namespace app {
+namespace {
+
+constexpr int kDatagramBatch = 64;
+
+mio::net::SocketAddr any_address_like(const mio::net::SocketAddr& peer) {
+    if (peer.is_ipv6()) return mio::net::SocketAddr::v6({}, 0);
+    return mio::net::SocketAddr::v4({0, 0, 0, 0}, 0);
+}
+
+bool is_refused(const std::error_code& ec) {
+    return ec == std::errc::connection_refused;
+}
+
+}  // namespace
+
+// Client -> server, on the listener socket's readable edge. True: the batch ran out with more
+// to read (run again after the other events).
+bool ProxyServer::on_datagrams(UdpBinding& binding) {
+    ProxyListener& listener = listeners_[binding.info.owner.id];
+    const std::size_t max = listener.config.udp.max_datagram;
+    for (int n = 0; n < kDatagramBatch; ++n) {
+        if (loop_.draining() || !binding.socket) return false;
+        // One byte more than the cap, to tell an oversized datagram from one that fits.
+        auto r = binding.socket->recv_from(std::span(scratch_.data(), max + 1));
+        if (!r) {
+            if (mio::is_would_block(r.error())) return false;
+            listener.udp.drop(UdpDrop::error);
+            continue;
+        }
+        const auto& [len, client] = *r;
+        ++listener.udp.datagrams_in;
+        listener.metrics->bytes_in += len;
+        if (len > max) {
+            listener.udp.drop(UdpDrop::oversize);
+            continue;
+        }
+        forward(listener, binding, std::span<const std::byte>(scratch_.data(), len), client);
+    }
+    return true;
+}
+
+void ProxyServer::forward(ProxyListener& listener, const UdpBinding& binding,
+                          std::span<const std::byte> data, const mio::net::SocketAddr& client) {
+    const UdpSessionConfig& udp = listener.config.udp;
+    SessionKey id{binding.info.index, client};
+    if (udp.session_key == SessionKeyMode::src_ip) id.client.set_port(0);
+    std::optional<SlabKey> key;
+    if (udp.session_key != SessionKeyMode::none) key = listener.sessions->find(id);
+    if (!key) key = open_session(listener, binding, client);
+    if (!key) return;  // dropped (counted)
+    UdpSession& s = *sessions_.get(*key);
+    listener.sessions->touch(*key);
+    s.last_active = loop_.now_tick();
+    ++s.requests;
+    const bool last = udp.session_key == SessionKeyMode::none ||
+                      (udp.requests_per_session != 0 && s.requests >= udp.requests_per_session);
+    if (last) listener.sessions->detach(*key);  // the client's next datagram: a new session
+    auto sent = s.socket->send(data);
+    ServerRuntime& server = upstreams_[s.upstream].servers()[s.server];
+    if (sent) {
+        server.bytes_to_server += *sent;
+        return;
+    }
+    if (mio::is_would_block(sent.error())) return listener.udp.drop(UdpDrop::server_busy);
+    session_failed(*key, s, sent.error());
+}
+
+std::optional<SlabKey> ProxyServer::open_session(ProxyListener& listener, const UdpBinding& binding,
+                                                 const mio::net::SocketAddr& client) {
+    SessionTable& table = *listener.sessions;
+    while (table.full()) {
+        const auto victim = table.least_recent();
+        if (!victim) break;
+        ++listener.udp.sessions_evicted;
+        close_session(*victim, "evicted");
+    }
+    Upstream& upstream = upstreams_[listener.upstream];
+    const std::string ip = client.ip_string();
+    const auto index = upstream.pick(Clock::now(), stable_hash(std::as_bytes(std::span(ip))), {});
+    if (!index) {
+        listener.udp.drop(UdpDrop::no_server);
+        return std::nullopt;
+    }
+    ServerRuntime& server = upstream.servers()[*index];
+    const mio::net::SocketAddr to = server.config.address.inet();
+    auto socket = mio::net::UdpSocket::bind(any_address_like(to));
+    if (socket) {
+        if (auto r = socket->connect(to); !r) socket = mio::fail(r.error());
+    }
+    if (!socket) {
+        const bool out_of_fds = socket.error() == std::errc::too_many_files_open ||
+                                socket.error() == std::errc::too_many_files_open_in_system;
+        listener.udp.drop(out_of_fds ? UdpDrop::no_socket : UdpDrop::error);
+        return std::nullopt;
+    }
+    const SlabKey key = sessions_.emplace();
+    UdpSession& s = *sessions_.get(key);
+    s.socket.emplace(std::move(*socket));
+    if (!loop_.registry().register_source(*s.socket, token_of(TokenKind::session, key.value),
+                                          mio::Interest::readable)) {
+        (void)sessions_.remove(key);
+        listener.udp.drop(UdpDrop::error);
+        return std::nullopt;
+    }
+    s.client = client;
+    s.listener = binding.info.owner.id;
+    s.binding = binding.info.index;
+    s.upstream = listener.upstream;
+    s.server = static_cast<std::uint32_t>(*index);
+    s.created = Clock::now();
+    SessionKey id{binding.info.index, client};
+    if (listener.config.udp.session_key == SessionKeyMode::src_ip) id.client.set_port(0);
+    table.insert(id, key);
+    ++listener.open;
+    listener.metrics->on_open();
+    ++server.active;
+    ++server.connections_total;
+    loop_.idle().add(token_of(TokenKind::session, key.value).value,
+                     loop_.now_tick() + IdleWheel::ticks_in(listener.config.udp.idle_timeout));
+    return key;
+}
+
+// Server -> client, on the session socket's readable edge. True: the batch ran out.
+bool ProxyServer::serve_session(SlabKey key, UdpSession& s) {
+    ProxyListener& listener = listeners_[s.listener];
+    ServerRuntime& server = upstreams_[s.upstream].servers()[s.server];
+    const std::uint32_t expected = listener.config.udp.expected_responses;
+    for (int n = 0; n < kDatagramBatch; ++n) {
+        auto r = s.socket->recv(std::span(scratch_.data(), scratch_.size()));
+        if (!r) {
+            if (mio::is_would_block(r.error())) return false;
+            session_failed(key, s, r.error());
+            return false;
+        }
+        server.bytes_from_server += *r;
+        if (s.responses++ == 0) server.health.on_connect_success(Clock::now());
+        s.last_active = loop_.now_tick();
+        UdpBinding* binding = loop_.listeners().udp_binding(s.binding);
+        if (binding == nullptr || !binding->socket) {
+            listener.udp.drop(UdpDrop::client_busy);  // the listener socket is gone (reload)
+        } else if (auto sent =
+                       send_datagram(*binding->socket, std::span(scratch_.data(), *r), s.client)) {
+            ++listener.udp.datagrams_out;
+            listener.metrics->bytes_out += *sent;
+        } else {
+            listener.udp.drop(mio::is_would_block(sent.error()) ? UdpDrop::client_busy
+                                                                : UdpDrop::error);
+        }
+        if (expected != 0 && s.responses >= expected) {
+            close_session(key, "responses received");
+            return false;
+        }
+    }
+    return true;
+}
+
+// A send or receive on the session socket failed: a refusal (ICMP port unreachable) is the
+// server's failure and ends the session; another error drops the datagram.
+void ProxyServer::session_failed(SlabKey key, UdpSession& s, const std::error_code& ec) {
+    ProxyListener& listener = listeners_[s.listener];
+    listener.udp.drop(UdpDrop::error);
+    if (!is_refused(ec)) return;
+    ServerRuntime& server = upstreams_[s.upstream].servers()[s.server];
+    ++server.connect_errors;
+    server.health.on_connect_failure(Clock::now());
+    listener.metrics->add_error(ErrorKind::connect);
+    log_ctx(spdlog::level::debug, {listener.config.name, key.index(), server.label}, "udp: {}",
+            ec.message());
+    close_session(key, "refused");
+}
+
+void ProxyServer::close_session(SlabKey key, std::string_view reason) {
+    auto s = sessions_.remove(key);
+    if (!s) return;
+    // Closed next, so the registration goes either way: a failure here changes nothing.
+    (void)loop_.registry().deregister_source(*s->socket);
+    ProxyListener& listener = listeners_[s->listener];
+    listener.sessions->erase(key);
+    --listener.open;
+    listener.metrics->on_close();
+    --upstreams_[s->upstream].servers()[s->server].active;
+    log_conn(spdlog::level::debug, listener.config.name, key.index(), "udp session {}", reason);
+}
+
+std::optional<std::uint32_t> ProxyServer::check_session_idle(SlabKey key, std::uint32_t expiry) {
+    UdpSession* s = sessions_.get(key);
+    if (s == nullptr) return std::nullopt;
+    ProxyListener& listener = listeners_[s->listener];
+    const std::uint32_t due =
+        s->last_active + IdleWheel::ticks_in(listener.config.udp.idle_timeout);
+    if (due > expiry) return due;
+    ++listener.udp.sessions_expired;
+    close_session(key, "idle timeout");
+    return std::nullopt;
+}
+
+void ProxyServer::on_drain() {
+    for (SlabKey key : sessions_.keys())
+        close_session(key, "drain");
+}
+
+}  // namespace app

@@ -1,0 +1,189 @@
+// mio-proxy end to end, UDP: real mio-echo UDP backends behind a UDP listener. Replies reach
+// exactly the client that sent the request (1,000 clients at once, none crossed, none lost on
+// loopback); expected_responses ends sessions; idle sessions expire; max_sessions evicts the
+// least recently used; a refused server (ICMP port unreachable) is ejected and traffic moves
+// to the other; oversized datagrams are dropped and counted; /sessions lists the table.
+#ifdef MIO_PROXY_PATH
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <memory>
+#include <set>
+
+#include "proxy_harness.hpp"
+
+using namespace e2e;
+
+namespace {
+
+/// A mio-echo with one UDP echo listener "b" (no per-source rate limit: every session of the
+/// proxy comes from 127.0.0.1).
+class UdpBackend : public EchoProcess {
+public:
+    UdpBackend()
+        : EchoProcess(base_toml() + listener_toml("b", "udp", "rate_limit_pps = 0\n"),
+                      ProxyProcess::dying_with_parent()),
+          addr_(address("b")) {}
+    [[nodiscard]] const std::string& addr() const noexcept { return addr_; }
+
+private:
+    std::string addr_;
+};
+
+std::string udp_proxy(const std::vector<std::string>& servers, std::string_view udp_keys = "",
+                      std::string_view upstream_keys = "", std::string_view upstream_tables = "") {
+    return proxy_base() + proxy_listener("front", "u", "protocol = \"udp\"\n") +
+           "[listeners.front.udp]\n" + std::string(udp_keys) +
+           proxy_upstream("u", servers, upstream_keys, upstream_tables);
+}
+
+std::uint64_t metric(const ProxyProcess& proxy, const std::string& name) {
+    return series(proxy.metrics(), name).value_or(~0ull);
+}
+
+const std::string kOpen = "mio_proxy_connections_open{listener=\"front\"}";
+const std::string kCreated = "mio_proxy_connections_total{listener=\"front\"}";
+
+std::string message(int client, int round) {
+    return "client " + std::to_string(client) + " round " + std::to_string(round);
+}
+
+/// A UDP port nothing listens on (bound, then closed).
+std::string dead_udp_address() {
+    DatagramClient c = DatagramClient::udp();
+    return "127.0.0.1:" + std::to_string(c.local_port());
+}
+
+}  // namespace
+
+TEST_CASE("proxy udp: 1,000 clients at once, every reply to its own client", "[e2e][proxy]") {
+    UdpBackend a;
+    UdpBackend b;
+    ProxyProcess proxy(udp_proxy({a.addr(), b.addr()}));
+    std::vector<DatagramClient> clients;
+    for (int i = 0; i < 1000; ++i)
+        clients.push_back(DatagramClient::udp());
+    for (int round = 0; round < 2; ++round) {
+        // Waves of 100, so the sockets' receive buffers never overflow on loopback.
+        for (int wave = 0; wave < 10; ++wave) {
+            for (int i = wave * 100; i < wave * 100 + 100; ++i)
+                clients[i].send_to(proxy.front(), message(i, round));
+            for (int i = wave * 100; i < wave * 100 + 100; ++i) {
+                const auto reply = clients[i].recv();
+                REQUIRE(reply.has_value());
+                CHECK(*reply == message(i, round));
+            }
+        }
+    }
+    for (auto& c : clients)
+        CHECK(c.drain().empty());  // nothing extra, nothing crossed
+    CHECK(metric(proxy, kOpen) == 1000);
+    CHECK(metric(proxy, kCreated) == 1000);  // one session per client, reused in round 2
+    const std::string ups = proxy.upstreams();
+    CHECK(server_field(ups, a.addr(), "connections_total") == std::string("500"));
+    CHECK(server_field(ups, b.addr(), "connections_total") == std::string("500"));
+    const std::string m = proxy.metrics();
+    CHECK(series(m, "mio_proxy_udp_datagrams_total{listener=\"front\",direction=\"in\"}") == 2000u);
+    CHECK(series(m, "mio_proxy_udp_datagrams_total{listener=\"front\",direction=\"out\"}") ==
+          2000u);
+    const auto sessions = http_get(proxy.admin_address(), "/sessions");
+    CHECK(sessions.status == 200);
+    CHECK(sessions.body.find("\"total\":1000,\"listed\":1000") != std::string::npos);
+}
+
+TEST_CASE("proxy udp: expected_responses = 1 ends each session with its reply", "[e2e][proxy]") {
+    UdpBackend a;
+    ProxyProcess proxy(udp_proxy({a.addr()}, "expected_responses = 1\n"));
+    for (int i = 0; i < 50; ++i) {
+        DatagramClient c = DatagramClient::udp();
+        c.send_to(proxy.front(), "query " + std::to_string(i));
+        CHECK(c.recv() == "query " + std::to_string(i));
+    }
+    // The session closes right after forwarding its reply, before the client can read it.
+    CHECK(metric(proxy, kOpen) == 0);
+    CHECK(metric(proxy, kCreated) == 50);
+}
+
+TEST_CASE("proxy udp: session_key = none gives every datagram its own session", "[e2e][proxy]") {
+    UdpBackend a;
+    ProxyProcess proxy(udp_proxy({a.addr()}, "session_key = \"none\"\nexpected_responses = 1\n"));
+    DatagramClient c = DatagramClient::udp();
+    for (int i = 0; i < 5; ++i) {
+        c.send_to(proxy.front(), "again");
+        CHECK(c.recv() == std::string("again"));
+    }
+    CHECK(metric(proxy, kCreated) == 5);
+    CHECK(metric(proxy, kOpen) == 0);
+}
+
+TEST_CASE("proxy udp: idle sessions expire", "[e2e][proxy]") {
+    UdpBackend a;
+    ProxyProcess proxy(udp_proxy({a.addr()}, "idle_timeout = \"200ms\"\n"));
+    DatagramClient c = DatagramClient::udp();
+    c.send_to(proxy.front(), "hello");
+    CHECK(c.recv() == std::string("hello"));
+    CHECK(eventually([&] { return metric(proxy, kOpen) == 0; }));
+    CHECK(metric(proxy, "mio_proxy_udp_sessions_expired_total{listener=\"front\"}") == 1);
+    c.send_to(proxy.front(), "back");  // a new session
+    CHECK(c.recv() == std::string("back"));
+    CHECK(metric(proxy, kCreated) == 2);
+}
+
+TEST_CASE("proxy udp: at max_sessions the least recently used session is evicted", "[e2e][proxy]") {
+    UdpBackend a;
+    ProxyProcess proxy(udp_proxy({a.addr()}, "max_sessions = 2\n"));
+    DatagramClient x = DatagramClient::udp(), y = DatagramClient::udp(), z = DatagramClient::udp();
+    for (DatagramClient* c : {&x, &y, &x, &z}) {  // y is then the least recently used
+        c->send_to(proxy.front(), "ping");
+        CHECK(c->recv() == std::string("ping"));
+    }
+    const std::string evicted = "mio_proxy_udp_sessions_evicted_total{listener=\"front\"}";
+    CHECK(metric(proxy, evicted) == 1);
+    CHECK(metric(proxy, kOpen) == 2);
+    x.send_to(proxy.front(), "still mine");  // x kept its session
+    CHECK(x.recv() == std::string("still mine"));
+    CHECK(metric(proxy, kCreated) == 3);
+    y.send_to(proxy.front(), "new one");  // y starts again, evicting z
+    CHECK(y.recv() == std::string("new one"));
+    CHECK(metric(proxy, evicted) == 2);
+}
+
+TEST_CASE("proxy udp: a refused server is ejected and traffic moves to the other", "[e2e][proxy]") {
+    UdpBackend live;
+    const std::string dead = dead_udp_address();
+    ProxyProcess proxy(udp_proxy({dead, live.addr()}, "", "balance = \"round_robin\"\n",
+                                 "[upstreams.u.passive]\nmax_fails = 1\neject_for = \"1m\"\n"));
+    for (int i = 0; i < 6; ++i) {
+        DatagramClient c = DatagramClient::udp();
+        std::optional<std::string> reply;
+        // A client retransmits after a silence, as UDP clients do: the datagram that went to
+        // the dead server is lost, the refusal ejects it, the next one reaches the live one.
+        for (int attempt = 0; attempt < 5 && !reply; ++attempt) {
+            c.send_to(proxy.front(), "hi " + std::to_string(i));
+            reply = c.recv(milliseconds(500));
+        }
+        CHECK(reply == "hi " + std::to_string(i));
+    }
+    const std::string ups = proxy.upstreams();
+    INFO(ups);
+    CHECK(server_field(ups, dead, "ejected") == std::string("true"));
+    const auto errors = server_field(ups, dead, "connect_errors");
+    REQUIRE(errors.has_value());
+    CHECK(std::stoul(*errors) >= 1);
+    CHECK(server_field(ups, live.addr(), "healthy") == std::string("true"));
+}
+
+TEST_CASE("proxy udp: oversized datagrams are dropped and counted", "[e2e][proxy]") {
+    UdpBackend a;
+    ProxyProcess proxy(udp_proxy({a.addr()}, "max_datagram = 100\n"));
+    DatagramClient c = DatagramClient::udp();
+    c.send_to(proxy.front(), std::string(101, 'x'));
+    c.send_to(proxy.front(), std::string(100, 'y'));
+    CHECK(c.recv() == std::string(100, 'y'));  // the first never came back
+    CHECK(c.drain().empty());
+    CHECK(metric(proxy, "mio_proxy_udp_dropped_total{listener=\"front\",reason=\"oversize\"}") ==
+          1);
+}
+
+#endif  // MIO_PROXY_PATH
