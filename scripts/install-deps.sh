@@ -13,6 +13,8 @@ packages=(
   # Debian may start the packaged services; the tests never use them: they start their own
   # instances on free ports with temporary configs and directories.
   redis-server redis-tools nginx-light iperf3 haproxy
+  # DNS through the UDP proxy: dnsmasq answers, dig asks.
+  dnsmasq-base bind9-dnsutils
   "$@"
 )
 

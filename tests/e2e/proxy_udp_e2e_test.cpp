@@ -186,4 +186,39 @@ TEST_CASE("proxy udp: oversized datagrams are dropped and counted", "[e2e][proxy
           1);
 }
 
+TEST_CASE("proxy udp: dig through mio-proxy to dnsmasq answers A and AAAA", "[e2e][proxy]") {
+    TempDir dir;
+    const std::string hosts = dir.write("hosts", "127.0.0.5 web.test\nfd00::5 web.test\n");
+    const std::string dns = dead_udp_address();  // a free port for dnsmasq
+    const std::string port = dns.substr(dns.rfind(':') + 1);
+    std::vector<std::string> argv = {"dnsmasq",
+                                     "--keep-in-foreground",
+                                     "--log-facility=-",
+                                     "--port=" + port,
+                                     "--listen-address=127.0.0.1",
+                                     "--bind-interfaces",
+                                     "--no-resolv",
+                                     "--no-hosts",
+                                     "--addn-hosts=" + hosts,
+                                     "--conf-file=/dev/null",
+                                     "--pid-file="};
+    if (::geteuid() == 0) argv.push_back("--user=root");  // no privileges to drop in a test
+    ChildProcess dnsmasq(argv, "dnsmasq");
+    dnsmasq.wait_for_log("read " + hosts);
+    ProxyProcess proxy(udp_proxy({dns}, "expected_responses = 1\n"));
+    const std::string front_port = proxy.front().substr(proxy.front().rfind(':') + 1);
+    const std::string dig =
+        "timeout 20 dig @127.0.0.1 -p " + front_port + " +short +tries=3 +time=2 web.test ";
+    const RunResult a = run(dig + "A");
+    INFO(a.out << a.err << dnsmasq.log());
+    CHECK(a.exit == 0);
+    CHECK(a.out == "127.0.0.5\n");
+    const RunResult aaaa = run(dig + "AAAA");
+    INFO(aaaa.out << aaaa.err);
+    CHECK(aaaa.exit == 0);
+    CHECK(aaaa.out == "fd00::5\n");
+    CHECK(metric(proxy, kOpen) == 0);  // one reply each: both sessions ended with it
+    CHECK(metric(proxy, kCreated) >= 2);
+}
+
 #endif  // MIO_PROXY_PATH
