@@ -11,18 +11,22 @@
 #include <memory>
 #include <set>
 
+#include <mio/net/udp_socket.hpp>
+#include <mio/poll.hpp>
+
 #include "proxy_harness.hpp"
+#include "test_util.hpp"
 
 using namespace e2e;
 
 namespace {
 
 /// A mio-echo with one UDP echo listener "b" (no per-source rate limit: every session of the
-/// proxy comes from 127.0.0.1).
+/// proxy comes from one IP).
 class UdpBackend : public EchoProcess {
 public:
-    UdpBackend()
-        : EchoProcess(base_toml() + listener_toml("b", "udp", "rate_limit_pps = 0\n"),
+    explicit UdpBackend(std::string_view bind = "127.0.0.1:0")
+        : EchoProcess(base_toml() + listener_toml("b", "udp", "rate_limit_pps = 0\n", bind),
                       ProxyProcess::dying_with_parent()),
           addr_(address("b")) {}
     [[nodiscard]] const std::string& addr() const noexcept { return addr_; }
@@ -32,8 +36,9 @@ private:
 };
 
 std::string udp_proxy(const std::vector<std::string>& servers, std::string_view udp_keys = "",
-                      std::string_view upstream_keys = "", std::string_view upstream_tables = "") {
-    return proxy_base() + proxy_listener("front", "u", "protocol = \"udp\"\n") +
+                      std::string_view upstream_keys = "", std::string_view upstream_tables = "",
+                      std::string_view bind = "127.0.0.1:0") {
+    return proxy_base() + proxy_listener("front", "u", "protocol = \"udp\"\n", bind) +
            "[listeners.front.udp]\n" + std::string(udp_keys) +
            proxy_upstream("u", servers, upstream_keys, upstream_tables);
 }
@@ -219,6 +224,35 @@ TEST_CASE("proxy udp: dig through mio-proxy to dnsmasq answers A and AAAA", "[e2
     CHECK(aaaa.out == "fd00::5\n");
     CHECK(metric(proxy, kOpen) == 0);  // one reply each: both sessions ended with it
     CHECK(metric(proxy, kCreated) >= 2);
+}
+
+TEST_CASE("proxy udp: IPv6 clients and servers", "[e2e][proxy]") {
+    if (!mio::test::ipv6_available()) {
+        WARN("no IPv6 loopback here: skipped");
+        return;
+    }
+    UdpBackend a("[::1]:0");
+    ProxyProcess proxy(udp_proxy({a.addr()}, "", "", "", "[::1]:0"));
+    auto poll = mio::test::must(mio::Poll::create());
+    mio::Events events(4);
+    auto client = mio::test::must(mio::net::UdpSocket::bind(mio::test::any_local_ipv6_address()));
+    mio::test::must(
+        poll.registry().register_source(client, mio::Token{1}, mio::Interest::readable));
+    const auto to = mio::test::must(mio::net::SocketAddr::parse(proxy.front()));
+    mio::test::must(client.send_to(std::string_view("over six"), to));
+    char buf[64];
+    for (;;) {
+        auto r = client.recv_from(std::as_writable_bytes(std::span(buf)));
+        if (r) {
+            CHECK(std::string(buf, r->first) == "over six");
+            CHECK(r->second == to);  // the reply comes from the address the client sent to
+            break;
+        }
+        REQUIRE(mio::is_would_block(r.error()));
+        (void)mio::test::wait_for_event(poll, events, mio::Token{1});
+    }
+    const auto sessions = http_get(proxy.admin_address(), "/sessions");
+    CHECK(sessions.body.find("\"server\":\"" + a.addr() + "\"") != std::string::npos);
 }
 
 #endif  // MIO_PROXY_PATH
