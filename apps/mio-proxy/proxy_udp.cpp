@@ -88,8 +88,9 @@ std::optional<SlabKey> ProxyServer::open_session(ProxyListener& listener, const 
         close_session(*victim, "evicted");
     }
     Upstream& upstream = upstreams_[listener.upstream];
-    const std::string ip = client.ip_string();
-    const auto index = upstream.pick(Clock::now(), stable_hash(std::as_bytes(std::span(ip))), {});
+    // hash balancing by the client's IP, from its bytes (no string per session).
+    const auto ip = std::span(client.octets()).first(client.is_ipv4() ? 4 : 16);
+    const auto index = upstream.pick(Clock::now(), stable_hash(std::as_bytes(ip)), {});
     if (!index) {
         listener.udp.drop(UdpDrop::no_server);
         return std::nullopt;

@@ -12,7 +12,6 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
-#include <unordered_map>
 #include <vector>
 
 #include <mio/net/socket_addr.hpp>
@@ -38,7 +37,8 @@ struct SessionKeyHash {
 /// Thread safety: none (the event-loop thread).
 class SessionTable {
 public:
-    /// At most `max_sessions` (>= 1) listed sessions. Reserves the map (allocates once).
+    /// At most `max_sessions` (>= 1) listed sessions. Memory grows with the sessions listed
+    /// (never up front), by doubling: the steady state allocates nothing.
     explicit SessionTable(std::size_t max_sessions);
 
     /// The mapped session of `key`, if any.
@@ -66,6 +66,7 @@ public:
 
 private:
     static constexpr std::uint32_t kNone = 0xffffffffu;
+    static constexpr std::uint64_t kEmpty = ~std::uint64_t{0};
     struct Node {
         SlabKey session{};
         std::optional<SessionKey> key;  ///< set while mapped
@@ -76,11 +77,19 @@ private:
     Node* node_of(SlabKey session) noexcept;
     void unlink(std::uint32_t index) noexcept;
     void push_back(std::uint32_t index) noexcept;
+    // The map: open addressing with linear probing over slab keys (the SessionKey is read from
+    // nodes_), deletion by backward shift (no tombstones). It grows by doubling while below
+    // half full, so a steady state allocates nothing, per datagram or per session.
+    [[nodiscard]] std::size_t slot_of(const SessionKey& key) const noexcept;
+    void map_insert(const SessionKey& key, SlabKey session);
+    void map_erase(const SessionKey& key) noexcept;
+    void grow();
 
     std::size_t max_;
     std::size_t size_ = 0;
-    std::unordered_map<SessionKey, SlabKey, SessionKeyHash> map_;
-    std::vector<Node> nodes_;  ///< by slab index
+    std::size_t mapped_ = 0;
+    std::vector<std::uint64_t> slots_;  ///< SlabKey values; kEmpty where free
+    std::vector<Node> nodes_;           ///< by slab index
     std::uint32_t oldest_ = kNone;
     std::uint32_t newest_ = kNone;
 };

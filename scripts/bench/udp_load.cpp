@@ -74,8 +74,8 @@ int main(int argc, char** argv) {
     }
     std::uint64_t ops = 0, lost = 0, wrong = 0;
     const auto start = Clock::now();
-    const auto end = start + std::chrono::duration_cast<Clock::duration>(
-                                 std::chrono::duration<double>(seconds));
+    const auto end =
+        start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
     std::vector<epoll_event> events(256);
     auto next_sweep = start + std::chrono::milliseconds(100);
     while (Clock::now() < end) {
@@ -87,7 +87,8 @@ int main(int argc, char** argv) {
                 const ssize_t r = ::recv(c.fd, got.data(), got.size(), 0);
                 if (r < 0) break;
                 stamp(want.data(), size, id, c.seq);
-                if (static_cast<std::size_t>(r) != size || std::memcmp(got.data(), want.data(), size) != 0) {
+                if (static_cast<std::size_t>(r) != size ||
+                    std::memcmp(got.data(), want.data(), size) != 0) {
                     ++wrong;  // a late reply to a datagram counted lost lands here too
                     continue;
                 }

@@ -2,6 +2,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <map>
+#include <vector>
+
 #include "session_table.hpp"
 
 using app::SessionKey;
@@ -67,4 +70,48 @@ TEST_CASE("a detached session stays listed but no longer takes its client's data
     table.erase(key(0));  // the old one ends: the new mapping stays
     CHECK(table.find(client(7)) == key(1));
     CHECK(table.size() == 1);
+}
+
+TEST_CASE("session table agrees with a reference map over many inserts and erases",
+          "[proxy][sessions]") {
+    SessionTable table(100000);
+    std::map<std::uint16_t, SlabKey> reference;  // client port -> session
+    std::uint32_t next_index = 0;
+    std::uint64_t state = 88172645463325252ull;
+    auto rnd = [&] {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        return state;
+    };
+    std::vector<std::uint32_t> free_indices;
+    for (int step = 0; step < 20000; ++step) {
+        const auto port = static_cast<std::uint16_t>(1 + rnd() % 3000);
+        const auto it = reference.find(port);
+        if (it == reference.end()) {
+            std::uint32_t index = next_index;
+            if (!free_indices.empty()) {
+                index = free_indices.back();
+                free_indices.pop_back();
+            } else {
+                ++next_index;
+            }
+            const SlabKey k = key(index, static_cast<std::uint32_t>(step + 1));
+            table.insert(client(port), k);
+            reference.emplace(port, k);
+        } else {
+            table.erase(it->second);
+            free_indices.push_back(it->second.index());
+            reference.erase(it);
+        }
+        if (step % 997 == 0) {
+            for (std::uint16_t p = 1; p <= 3000; ++p) {
+                const auto want = reference.find(p);
+                const auto got = table.find(client(p));
+                REQUIRE(got.has_value() == (want != reference.end()));
+                if (got) REQUIRE(*got == want->second);
+            }
+        }
+    }
+    CHECK(table.size() == reference.size());
 }
