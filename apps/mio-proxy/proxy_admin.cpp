@@ -56,7 +56,7 @@ std::string ProxyServer::render_metrics() {
         {"upstream_server_ejections_total", "counter", "Passive ejections",
          [](const ServerRuntime& s, Clock::time_point) { return s.health.ejections_total(); }},
     };
-    render_udp_metrics(out);
+    render_listener_metrics(out);
     for (const Family& f : families) {
         out += fmt::format("# HELP mio_proxy_{} {}\n# TYPE mio_proxy_{} {}\n", f.name, f.help,
                            f.name, f.type);
@@ -123,7 +123,7 @@ std::string ProxyServer::render_connections() {
     return out + "]\n";
 }
 
-void ProxyServer::render_udp_metrics(std::string& out) const {
+void ProxyServer::render_listener_metrics(std::string& out) const {
     auto family = [&](const char* name, const char* type, const char* help) {
         out +=
             fmt::format("# HELP mio_proxy_{} {}\n# TYPE mio_proxy_{} {}\n", name, help, name, type);
@@ -133,6 +133,12 @@ void ProxyServer::render_udp_metrics(std::string& out) const {
             if (l.sessions && !l.retired) f(l, escape_label_value(l.config.name));
         }
     };
+    family("denied_total", "counter", "Connections and datagrams refused by allow/deny");
+    for (const ProxyListener& l : listeners_) {
+        if (l.retired) continue;
+        out += fmt::format("mio_proxy_denied_total{{listener=\"{}\"}} {}\n",
+                           escape_label_value(l.config.name), l.denied_total);
+    }
     family("udp_sessions_evicted_total", "counter", "UDP sessions evicted at max_sessions");
     each_udp([&](const ProxyListener& l, const std::string& name) {
         out += fmt::format("mio_proxy_udp_sessions_evicted_total{{listener=\"{}\"}} {}\n", name,

@@ -134,6 +134,19 @@ UpstreamConfig parse_upstream(std::string name, Section& section) {
     return upstream;
 }
 
+std::vector<Cidr> parse_cidrs(Section& section, std::string_view key) {
+    std::vector<Cidr> out;
+    for (const std::string& text : section.string_or_list(key)) {
+        std::string why;
+        if (auto cidr = Cidr::parse(text, &why)) {
+            out.push_back(*cidr);
+        } else {
+            section.error(key, "'" + text + "': " + why);
+        }
+    }
+    return out;
+}
+
 UdpSessionConfig parse_udp(Section udp) {
     UdpSessionConfig config;
     config.session_key = udp.choice("session_key", config.session_key, kSessionKeyNames);
@@ -207,6 +220,8 @@ ProxyListenerConfig parse_listener(std::string name, Section& section, const Pro
         section, listener.max_connections, config.runtime.max_connections, kProxyMaxConnections);
     listener.max_connections_per_ip = section.integer<std::uint32_t>(
         "max_connections_per_ip", listener.max_connections_per_ip, 0, kProxyMaxConnections);
+    listener.allow = parse_cidrs(section, "allow");
+    listener.deny = parse_cidrs(section, "deny");
     listener.tcp_nodelay = section.get<bool>("tcp_nodelay", listener.tcp_nodelay);
     listener.reuseport = section.get<bool>("reuseport", listener.reuseport);
     return listener;

@@ -15,6 +15,7 @@
 #include "config/endpoint.hpp"
 #include "config/enum_names.hpp"
 #include "config/log_config.hpp"
+#include "runtime/access_list.hpp"
 #include "runtime/stream_relay.hpp"
 
 namespace app {
@@ -106,7 +107,9 @@ struct ProxyListenerConfig {
     std::vector<Endpoint> bind;  ///< host:port or unix:/path, at least one
     std::string upstream;        ///< name of an [upstreams.<name>]
     Protocol protocol = Protocol::tcp;
-    UdpSessionConfig udp;                      ///< protocol = udp only
+    UdpSessionConfig udp;     ///< protocol = udp only
+    std::vector<Cidr> allow;  ///< clients served (empty: all but `deny`); runtime/access_list
+    std::vector<Cidr> deny;   ///< clients refused (the most specific rule wins)
     std::uint32_t max_connections = 10000;     ///< <= runtime.max_connections (default: min)
     std::uint32_t max_connections_per_ip = 0;  ///< 0 = unlimited
     bool tcp_nodelay = true;

@@ -21,6 +21,13 @@ toml::table runtime_to_toml(const ProxyRuntimeConfig& runtime) {
     return table;
 }
 
+toml::array cidrs_to_toml(const std::vector<Cidr>& rules) {
+    toml::array list;
+    for (const Cidr& rule : rules)
+        list.push_back(rule.to_string());
+    return list;
+}
+
 toml::table udp_to_toml(const UdpSessionConfig& udp) {
     toml::table table;
     table.insert("session_key",
@@ -41,6 +48,8 @@ toml::table listener_to_toml(const ProxyListenerConfig& listener) {
     table.insert("upstream", listener.upstream);
     table.insert("max_connections", int64(listener.max_connections));
     table.insert("max_connections_per_ip", int64(listener.max_connections_per_ip));
+    table.insert("allow", cidrs_to_toml(listener.allow));
+    table.insert("deny", cidrs_to_toml(listener.deny));
     table.insert("tcp_nodelay", listener.tcp_nodelay);
     table.insert("reuseport", listener.reuseport);
     return table;

@@ -84,6 +84,7 @@ void ProxyServer::open_listener(const ProxyListenerConfig& config) {
     listener.config = config;
     listener.metrics = &metrics;
     listener.upstream = upstream;
+    listener.access = AccessList(config.allow, config.deny);
     if (udp) listener.sessions.emplace(config.udp.max_sessions);
     for (const std::string& addr : actual) {
         spdlog::info("listener '{}' ({}) listening on {} -> upstream '{}'", config.name,
@@ -172,6 +173,7 @@ void ProxyServer::apply(ProxyConfig next) {
         [this](ProxyListener& l, const ProxyListenerConfig& wanted) {
             l.config = wanted;
             l.upstream = upstream_index(wanted.upstream);
+            l.access = AccessList(wanted.allow, wanted.deny);
             if (l.sessions) l.sessions->set_max_sessions(wanted.udp.max_sessions);
         });
     // The buffer and pipe pools are sized once: their keys apply at the next start.

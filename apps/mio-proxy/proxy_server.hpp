@@ -34,6 +34,7 @@ namespace app {
 
 /// Why a UDP datagram was dropped (a metric label each).
 enum class UdpDrop : std::uint8_t {
+    denied,
     oversize,
     no_server,
     no_socket,
@@ -42,7 +43,8 @@ enum class UdpDrop : std::uint8_t {
     error
 };
 
-inline constexpr EnumNames<UdpDrop, 6> kUdpDropNames{{
+inline constexpr EnumNames<UdpDrop, 7> kUdpDropNames{{
+    {"denied", UdpDrop::denied},            // the listener's allow/deny rules
     {"oversize", UdpDrop::oversize},        // above max_datagram
     {"no_server", UdpDrop::no_server},      // no eligible server for a new session
     {"no_socket", UdpDrop::no_socket},      // no descriptor for a new session's socket
@@ -67,6 +69,8 @@ struct ProxyListener {
     std::uint32_t upstream = 0;  ///< index into upstreams_
     std::uint32_t open = 0;      ///< tunnels, or UDP sessions
     bool retired = false;
+    AccessList access;                     ///< from allow/deny
+    std::uint64_t denied_total = 0;        ///< connections or datagrams refused by `access`
     std::optional<SessionTable> sessions;  ///< protocol = udp
     UdpMetrics udp;
 };
@@ -204,7 +208,7 @@ private:
     std::string render_metrics();
     std::string render_upstreams();
     std::string render_connections();
-    void render_udp_metrics(std::string& out) const;
+    void render_listener_metrics(std::string& out) const;
 
     ProxyConfig config_;
     ReloadFn<ProxyConfig> reload_;

@@ -14,6 +14,11 @@ bool ProxyServer::admit(const ProxyListener& listener, const std::string& ip) co
 
 void ProxyServer::on_accept(const BindingOwner& owner, StreamListener::Accepted accepted) {
     ProxyListener& listener = listeners_[owner.id];
+    if (accepted.client_addr && !listener.access.allows(*accepted.client_addr)) {
+        ++listener.denied_total;
+        ++listener.metrics->rejected_total;  // closed at once by going out of scope
+        return;
+    }
     if (!admit(listener, accepted.client_ip)) {
         ++listener.metrics->rejected_total;  // closed at once by going out of scope
         return;

@@ -47,6 +47,11 @@ bool ProxyServer::on_datagrams(UdpBinding& binding) {
             listener.udp.drop(UdpDrop::oversize);
             continue;
         }
+        if (!listener.access.allows(client)) {
+            ++listener.denied_total;
+            listener.udp.drop(UdpDrop::denied);
+            continue;
+        }
         forward(listener, binding, std::span<const std::byte>(scratch_.data(), len), client);
     }
     return true;

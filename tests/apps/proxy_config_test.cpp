@@ -363,3 +363,23 @@ TEST_CASE("a TCP and a UDP listener may share an address", "[config][proxy_confi
         "[upstreams.u]\nservers = [{ address = \"127.0.0.1:53\" }]\n");
     CHECK(config.listeners.size() == 2);
 }
+
+TEST_CASE("allow and deny take CIDR blocks and name a bad one", "[config][proxy_config]") {
+    const std::string rest = "[upstreams.u]\nservers = [{ address = \"127.0.0.1:53\" }]\n";
+    const app::ProxyConfig config = parse_proxy(
+        "[listeners.l]\nbind = \"127.0.0.1:80\"\nupstream = \"u\"\n"
+        "allow = [\"10.0.0.0/8\", \"::1\"]\ndeny = \"10.9.0.0/16\"\n" +
+        rest);
+    const auto& l = config.listeners.at(0);
+    REQUIRE(l.allow.size() == 2);
+    CHECK(l.allow[1].to_string() == "::1/128");
+    REQUIRE(l.deny.size() == 1);
+    CHECK(l.deny[0].to_string() == "10.9.0.0/16");
+    check_round_trip(config);
+    CHECK_THAT(proxy_error("[listeners.l]\nbind = \"127.0.0.1:80\"\nupstream = \"u\"\n"
+                           "allow = [\"10.0.0.1/8\"]\n" +
+                           rest)
+                   .what(),
+               Contains("listeners.l.allow: '10.0.0.1/8': host bits are set: did you mean "
+                        "'10.0.0.0/8'?"));
+}

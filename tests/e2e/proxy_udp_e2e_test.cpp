@@ -226,6 +226,35 @@ TEST_CASE("proxy udp: dig through mio-proxy to dnsmasq answers A and AAAA", "[e2
     CHECK(metric(proxy, kCreated) >= 2);
 }
 
+TEST_CASE("proxy: allow and deny refuse TCP clients and UDP datagrams by source", "[e2e][proxy]") {
+    Backend tcp_echo;
+    UdpBackend udp_echo;
+    ProxyProcess proxy(
+        proxy_base() +
+        proxy_listener("front", "t",
+                       "allow = [\"127.0.0.0/8\"]\n"
+                       "deny = [\"127.0.0.2\"]\n") +
+        proxy_listener("dgram", "d", "protocol = \"udp\"\ndeny = [\"127.0.0.3/32\"]\n") +
+        proxy_upstream("t", {tcp_echo.addr()}) + proxy_upstream("d", {udp_echo.addr()}));
+    Client served = tcp_from(proxy.front(), "127.0.0.1");
+    CHECK(served.echo("in") == "in");
+    Client refused = tcp_from(proxy.front(), "127.0.0.2");  // denied: closed at once
+    const auto r = refused.read_to_eof();
+    CHECK_FALSE(r.timed_out);
+    CHECK(r.data.empty());
+
+    DatagramClient ok = DatagramClient::udp("127.0.0.1");
+    DatagramClient bad = DatagramClient::udp("127.0.0.3");
+    bad.send_to(proxy.address("dgram"), "let me in");
+    ok.send_to(proxy.address("dgram"), "hello");
+    CHECK(ok.recv() == std::string("hello"));
+    const std::string m = proxy.metrics();
+    CHECK(series(m, "mio_proxy_denied_total{listener=\"front\"}") == 1u);
+    CHECK(series(m, "mio_proxy_denied_total{listener=\"dgram\"}") == 1u);
+    CHECK(series(m, "mio_proxy_udp_dropped_total{listener=\"dgram\",reason=\"denied\"}") == 1u);
+    CHECK(bad.drain().empty());  // never answered
+}
+
 TEST_CASE("proxy udp: IPv6 clients and servers", "[e2e][proxy]") {
     if (!mio::test::ipv6_available()) {
         WARN("no IPv6 loopback here: skipped");

@@ -153,9 +153,9 @@ mio::Result<StreamListener::Accepted> StreamListener::accept() const {
             auto r = l.accept();
             if (!r) return mio::fail(r.error());
             if constexpr (std::is_same_v<std::decay_t<decltype(l)>, mio::net::TcpListener>) {
-                return Accepted{Stream(std::move(r->first)), r->second.ip_string()};
+                return Accepted{Stream(std::move(r->first)), r->second.ip_string(), r->second};
             } else {
-                return Accepted{Stream(std::move(r->first)), {}};
+                return Accepted{Stream(std::move(r->first)), {}, std::nullopt};
             }
         },
         socket_);

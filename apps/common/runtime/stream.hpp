@@ -15,6 +15,7 @@
 
 #include <mio/error.hpp>
 #include <mio/interest.hpp>
+#include <mio/net/socket_addr.hpp>
 #include <mio/net/tcp_listener.hpp>
 #include <mio/net/tcp_stream.hpp>
 #include <mio/net/unix_listener.hpp>
@@ -98,7 +99,8 @@ public:
     /// A connection accepted by accept().
     struct Accepted {
         Stream stream;
-        std::string client_ip;  ///< "" for a Unix client
+        std::string client_ip;                            ///< "" for a Unix client
+        std::optional<mio::net::SocketAddr> client_addr;  ///< none for a Unix client
     };
 
     explicit StreamListener(mio::net::TcpListener tcp) noexcept : socket_(std::move(tcp)) {}
