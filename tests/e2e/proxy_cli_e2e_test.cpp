@@ -189,3 +189,36 @@ TEST_CASE("proxy: --check binds nothing, --print-config round-trips, -V names th
 }
 
 #endif  // MIO_PROXY_PATH
+
+#ifdef MIO_PROXY_PATH
+TEST_CASE("proxy: --check --diff OLD prints what a reload would change", "[e2e][proxy]") {
+    TempDir dir;
+    const std::string upstream = "[upstreams.u]\nservers = [ { address = \"127.0.0.1:7\" } ]\n";
+    const std::string old_file = dir.write(
+        "old.toml", "[listeners.front]\nbind = \"127.0.0.1:7100\"\nupstream = \"u\"\n" + upstream);
+    const std::string new_file =
+        dir.write("new.toml",
+                  "[listeners.front]\nbind = \"127.0.0.1:7101\"\nupstream = \"u\"\n"
+                  "allow = [\"127.0.0.0/8\"]\n" +
+                      upstream);
+    const RunResult r = run(mio_proxy("--check --diff " + old_file + " -c " + new_file));
+    INFO(r.out << r.err);
+    CHECK(r.exit == 0);
+    CHECK(r.out.find("~ listeners.front.allow: [] -> [ '127.0.0.0/8' ]\n") != std::string::npos);
+    CHECK(r.out.find("~ listeners.front.bind: ") != std::string::npos);
+    CHECK(r.out.find("7100") != std::string::npos);
+    CHECK(r.out.find("upstreams") == std::string::npos);  // unchanged: not listed
+
+    const RunResult same = run(mio_proxy("--check --diff " + old_file + " -c " + old_file));
+    CHECK(same.exit == 0);
+    CHECK(same.out == "no changes\n");
+
+    const std::string bad = dir.write("bad.toml", "[listeners.front]\nbnd = 1\n");
+    const RunResult invalid = run(mio_proxy("--check --diff " + bad + " -c " + new_file));
+    CHECK(invalid.exit == 78);
+    CHECK(invalid.err.find(bad) != std::string::npos);  // OLD's errors name OLD
+
+    const RunResult no_check = run(mio_proxy("--diff " + old_file + " -c " + new_file));
+    CHECK(no_check.exit == 2);  // --diff needs --check
+}
+#endif

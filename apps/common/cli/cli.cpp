@@ -14,8 +14,14 @@ void add_options(CLI::App& app, CliOptions& options, const CliSpec& spec) {
         ->envname(spec.config_env_var)
         ->type_name("PATH")
         ->capture_default_str();
-    app.add_flag("-t,--check", options.check,
-                 "Validate the configuration, print 'configuration OK' and exit; binds nothing");
+    CLI::Option* check = app.add_flag(
+        "-t,--check", options.check,
+        "Validate the configuration, print 'configuration OK' and exit; binds nothing");
+    app.add_option("--diff", options.diff_path,
+                   "With --check: print what a reload from OLD to this configuration would "
+                   "change (both validated; --set applies to both)")
+        ->type_name("OLD")
+        ->needs(check);
     app.add_flag("-T,--print-config", options.print_config,
                  "Print the effective configuration, every default filled in, as TOML and exit");
     app.add_option("--set", options.sets,

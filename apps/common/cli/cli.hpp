@@ -22,6 +22,7 @@ struct CliOptions {
     std::string config_path;        ///< -c/--config, else the env var, else the default
     bool check = false;             ///< -t/--check
     bool print_config = false;      ///< -T/--print-config
+    std::string diff_path;          ///< --diff OLD (with --check), "" if not given
     std::vector<std::string> sets;  ///< --set key.path=value, in order
     std::string log_level;          ///< --log-level, "" if not given
     std::string log_format;         ///< --log-format, "" if not given

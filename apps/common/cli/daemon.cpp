@@ -3,6 +3,8 @@
 #include <iostream>
 #include <string_view>
 
+#include "config/toml_diff.hpp"
+
 namespace app {
 
 void print_error(const std::exception& error) {
@@ -19,6 +21,15 @@ void print_error(const std::exception& error) {
 
 int print_config(const toml::table& config) {
     std::cout << config << std::endl;
+    return kExitOk;
+}
+
+int print_config_diff(const toml::table& before, const toml::table& after) {
+    const std::vector<std::string> lines = diff_tables(before, after);
+    if (lines.empty()) std::cout << "no changes\n";
+    for (const std::string& line : lines)
+        std::cout << line << '\n';
+    std::cout.flush();
     return kExitOk;
 }
 

@@ -53,6 +53,9 @@ void print_error(const std::exception& error);
 int print_config(const toml::table& config);
 /// Prints "configuration OK" on stdout; returns kExitOk.
 int print_config_ok();
+/// Prints diff_tables(before, after) on stdout, one line each, or "no changes"; returns
+/// kExitOk.
+int print_config_diff(const toml::table& before, const toml::table& after);
 /// The text of a failed reload for one log line: a ConfigErrors' errors joined by "; ", else
 /// what(). Throws only std::bad_alloc.
 [[nodiscard]] std::string reload_error_text(const std::exception& error);
@@ -88,6 +91,26 @@ template <class Config>
     };
 }
 
+/// --check --diff OLD: validates OLD (with the same overrides) and prints what changes from it
+/// to `config`. OLD's errors are reported like the file's own: kExitConfig, or kExitUsage for
+/// a malformed --set.
+template <class Config>
+[[nodiscard]] int check_diff(const CliOptions& options, const DaemonSpec<Config>& spec,
+                             const Config& config) {
+    CliOptions old_options = options;
+    old_options.config_path = options.diff_path;
+    try {
+        const Config old = load_daemon_config<Config>(old_options, spec.parse);
+        return print_config_diff(spec.to_toml(old), spec.to_toml(config));
+    } catch (const UsageError& e) {
+        print_error(e);
+        return kExitUsage;
+    } catch (const ConfigError& e) {
+        print_error(e);
+        return kExitConfig;
+    }
+}
+
 /// The whole main(): parse the CLI (help/version: 0, bad flag: kExitUsage), load the file and
 /// the overrides and validate (invalid: one "error: <file:line:col: key: msg>" line per error
 /// on stderr, in file order, at most ConfigErrors::kMaxListed then "... and N more errors",
@@ -113,6 +136,7 @@ template <class Config>
     }
     try {
         if (options.print_config) return print_config(spec.to_toml(*config));
+        if (!options.diff_path.empty()) return check_diff(options, spec, *config);
         if (options.check) return print_config_ok();
         return spec.serve(std::move(*config), options, make_reload<Config>(options, spec.parse));
     } catch (const std::exception& e) {
