@@ -5,6 +5,7 @@
 // to the other; oversized datagrams are dropped and counted; /sessions lists the table.
 #ifdef MIO_PROXY_PATH
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -52,6 +53,24 @@ const std::string kCreated = "mio_proxy_connections_total{listener=\"front\"}";
 
 std::string message(int client, int round) {
     return "client " + std::to_string(client) + " round " + std::to_string(round);
+}
+
+/// A port free for both TCP and UDP on 127.0.0.1 (dnsmasq binds both).
+std::uint16_t free_tcp_and_udp_port() {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        const std::uint16_t port = free_port();  // free for TCP
+        const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        REQUIRE(fd >= 0);
+        sockaddr_in sa{};
+        sa.sin_family = AF_INET;
+        sa.sin_port = htons(port);
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        const bool free = ::bind(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa) == 0;
+        ::close(fd);
+        if (free) return port;
+    }
+    FAIL("no port free for both TCP and UDP");
+    return 0;
 }
 
 /// A UDP port nothing listens on (bound, then closed).
@@ -194,8 +213,8 @@ TEST_CASE("proxy udp: oversized datagrams are dropped and counted", "[e2e][proxy
 TEST_CASE("proxy udp: dig through mio-proxy to dnsmasq answers A and AAAA", "[e2e][proxy]") {
     TempDir dir;
     const std::string hosts = dir.write("hosts", "127.0.0.5 web.test\nfd00::5 web.test\n");
-    const std::string dns = dead_udp_address();  // a free port for dnsmasq
-    const std::string port = dns.substr(dns.rfind(':') + 1);
+    const std::string port = std::to_string(free_tcp_and_udp_port());
+    const std::string dns = "127.0.0.1:" + port;
     std::vector<std::string> argv = {"dnsmasq",
                                      "--keep-in-foreground",
                                      "--log-facility=-",
