@@ -26,6 +26,14 @@ void ProxyServer::open_admin() {
         admin.add_route("GET", "/sessions", [this](const http::Request&) {
             return http::Response::json(200, render_sessions());
         });
+        // The outcome in the answer: 200 when the new configuration runs, 409 with the reason
+        // when it was refused (the running one is kept).
+        admin.add_route("POST", "/reload", [this](const http::Request&) {
+            const std::optional<std::string> error = reload_now();
+            if (!error) return http::Response::json(200, "{\"reloaded\":true}\n");
+            return http::Response::json(
+                409, "{\"reloaded\":false,\"error\":" + json_quote(*error) + "}\n");
+        });
     });
 }
 

@@ -138,61 +138,108 @@ void ProxyServer::close_all(std::string_view reason) {
         close_tunnel(key, reason);
 }
 
-void ProxyServer::reload() {
-    reload_config(reload_, [this](ProxyConfig next) { apply(std::move(next)); });
+std::optional<std::string> ProxyServer::reload_now() {
+    return reload_config(reload_, [this](ProxyConfig next) { apply(std::move(next)); });
+}
+
+void ProxyServer::on_tick(Clock::time_point) {
+    if (!admin_pending_) return;
+    // Deferred to here: a POST /reload is answered by the endpoint that a reload replaces.
+    admin_pending_ = false;
+    reload_step([this] { open_admin(); });
 }
 
 // Upstreams: unchanged ones keep their state (health, counters); changed or new ones are built
 // afresh (with their active checks) and the old objects retire once no tunnel uses them.
-void ProxyServer::rebuild_upstreams(const ProxyConfig& next) {
+ProxyServer::UpstreamChanges ProxyServer::rebuild_upstreams(const ProxyConfig& next) {
+    UpstreamChanges changes{{}, upstreams_.size()};
     std::uint64_t seed = 0x9e3779b97f4a7c15ull + upstreams_.size();
+    for (std::uint32_t i = 0; i < changes.first_added; ++i) {
+        Upstream& old = upstreams_[i];
+        if (old.retired) continue;
+        const UpstreamConfig* wanted = next.upstream(old.config().name);
+        if (wanted != nullptr && *wanted == old.config()) continue;
+        old.retired = true;
+        changes.retired.push_back(i);
+    }
     for (const UpstreamConfig& u : next.upstreams) {
-        bool same = false;
-        for (Upstream& old : upstreams_) {
-            if (old.retired || old.config().name != u.name) continue;
-            same = old.config() == u;
-            if (!same) old.retired = true;
-        }
-        if (same) continue;
+        bool kept = false;
+        for (std::uint32_t i = 0; i < changes.first_added; ++i)
+            kept = kept || (!upstreams_[i].retired && upstreams_[i].config().name == u.name);
+        if (kept) continue;
         upstreams_.emplace_back(u, seed++);
         add_checks(static_cast<std::uint32_t>(upstreams_.size() - 1));
     }
-    for (Upstream& old : upstreams_) {
-        if (!next.upstream(old.config().name)) old.retired = true;
+    return changes;
+}
+
+// A refused reload: the upstreams it added retire (their checks stop), the old ones return.
+void ProxyServer::revert_upstreams(const UpstreamChanges& changes) {
+    for (std::size_t i = changes.first_added; i < upstreams_.size(); ++i)
+        upstreams_[i].retired = true;
+    // Their checks' timers are still scheduled: no timer fires while a reload runs.
+    for (std::uint32_t i : changes.retired)
+        upstreams_[i].retired = false;
+}
+
+// Closes what `plan` closes and opens what it opens. If one listener cannot open, everything
+// goes back as it was (the listeners opened here close, the closed ones re-open, the upstream
+// changes are undone) and the reason is returned. Connections are never cut either way.
+std::optional<std::string> ProxyServer::switch_listeners(
+    const ListenerPlan<ProxyListenerConfig>& plan, const UpstreamChanges& changes) {
+    for (std::uint32_t i : plan.close)
+        retire_listener(listeners_[i], i, loop_.listeners());
+    const std::size_t first_new = listeners_.size();
+    try {
+        for (const ProxyListenerConfig* c : plan.open)
+            open_listener(*c);
+        return std::nullopt;
+    } catch (const std::exception& e) {
+        for (std::size_t i = first_new; i < listeners_.size(); ++i)
+            retire_listener(listeners_[i], static_cast<std::uint32_t>(i), loop_.listeners());
+        revert_upstreams(changes);
+        for (std::uint32_t i : plan.close) {
+            const ProxyListenerConfig old = listeners_[i].config;
+            reload_step([&] { open_listener(old); });
+        }
+        return std::string(e.what());
     }
 }
 
 void ProxyServer::apply(ProxyConfig next) {
-    if (!(next.log == config_.log)) setup_logging(next.log.level, next.log.format, next.log.target);
-    rebuild_upstreams(next);
-    const auto to_open = reconcile_listeners(
-        listeners_, next.listeners, loop_.listeners(),
-        [](const ProxyListenerConfig& a, const ProxyListenerConfig& b) {
+    const auto plan = plan_listeners(
+        listeners_, next.listeners, [](const ProxyListenerConfig& a, const ProxyListenerConfig& b) {
             return a.bind == b.bind && a.reuseport == b.reuseport && a.protocol == b.protocol;
-        },
-        [this](ProxyListener& l, const ProxyListenerConfig& wanted) {
-            l.config = wanted;
-            l.upstream = upstream_index(wanted.upstream);
-            l.access = AccessList(wanted.allow, wanted.deny);
-            if (l.sessions) l.sessions->set_max_sessions(wanted.udp.max_sessions);
         });
-    // The buffer and pipe pools are sized once: their keys apply at the next start.
-    if (next.runtime.buffer_size != config_.runtime.buffer_size ||
-        next.runtime.memory_limit != config_.runtime.memory_limit) {
-        spdlog::warn(
-            "reload: runtime.buffer_size and runtime.memory_limit take effect at the next start; "
-            "keeping {} and {} bytes",
-            config_.runtime.buffer_size, config_.runtime.memory_limit);
-        next.runtime.buffer_size = config_.runtime.buffer_size;
-        next.runtime.memory_limit = config_.runtime.memory_limit;
+    const UpstreamChanges changes = rebuild_upstreams(next);
+    if (auto failure = switch_listeners(plan, changes)) throw ReloadRefused(*failure);
+    for (const auto& [index, wanted] : plan.update) {
+        ProxyListener& l = listeners_[index];
+        l.config = *wanted;
+        l.upstream = upstream_index(wanted->upstream);
+        l.access = AccessList(wanted->allow, wanted->deny);
+        if (l.sessions) l.sessions->set_max_sessions(wanted->udp.max_sessions);
     }
-    const bool admin_changed = !(next.admin == config_.admin);
+    if (!(next.log == config_.log)) setup_logging(next.log.level, next.log.format, next.log.target);
+    keep_pool_sizes(next);
+    admin_pending_ = admin_pending_ || !(next.admin == config_.admin);
     config_ = std::move(next);
     loop_.set_drain_timeout(config_.runtime.drain_timeout);
     relay_->set_mode(config_.runtime.splice);
-    for (const ProxyListenerConfig* c : to_open)
-        reload_step([&] { open_listener(*c); });
-    if (admin_changed) reload_step([this] { open_admin(); });
+}
+
+// The buffer and pipe pools are sized once: their keys apply at the next start.
+void ProxyServer::keep_pool_sizes(ProxyConfig& next) const {
+    if (next.runtime.buffer_size == config_.runtime.buffer_size &&
+        next.runtime.memory_limit == config_.runtime.memory_limit) {
+        return;
+    }
+    spdlog::warn(
+        "reload: runtime.buffer_size and runtime.memory_limit take effect at the next start; "
+        "keeping {} and {} bytes",
+        config_.runtime.buffer_size, config_.runtime.memory_limit);
+    next.runtime.buffer_size = config_.runtime.buffer_size;
+    next.runtime.memory_limit = config_.runtime.memory_limit;
 }
 
 }  // namespace app

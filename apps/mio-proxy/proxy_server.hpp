@@ -22,6 +22,7 @@
 #include "proxy_config.hpp"
 #include "runtime/buffer_pool.hpp"
 #include "runtime/daemon_loop.hpp"
+#include "runtime/listener_reload.hpp"
 #include "runtime/per_ip_counts.hpp"
 #include "runtime/ready_list.hpp"
 #include "runtime/slab.hpp"
@@ -144,10 +145,10 @@ public:
     void on_timer(TimerPayload payload);
     std::optional<std::uint32_t> check_idle(std::uint64_t token, std::uint32_t expiry);
     [[nodiscard]] bool has_ready() const noexcept {
-        return !ready_.empty() || !session_ready_.empty();
+        return !ready_.empty() || !session_ready_.empty() || admin_pending_;
     }
     void run_ready();
-    void on_tick(Clock::time_point) {}
+    void on_tick(Clock::time_point now);
     [[nodiscard]] std::optional<Clock::time_point> next_deadline(Clock::time_point) const {
         return std::nullopt;
     }
@@ -158,14 +159,26 @@ public:
     [[nodiscard]] std::uint64_t open_count() const noexcept {
         return tunnels_.size() + sessions_.size();
     }
-    void reload();
+    void reload() { (void)reload_now(); }  // SIGHUP: the outcome is logged either way
+    /// Re-reads and applies the configuration, all or nothing for the listeners; nullopt
+    /// when the new one runs, else why not (as logged).
+    std::optional<std::string> reload_now();
 
 private:
     // proxy_server.cpp
     void open_listener(const ProxyListenerConfig& config);
     std::uint32_t upstream_index(const std::string& name) const;
+    /// What rebuild_upstreams() did, so that a refused reload can undo it.
+    struct UpstreamChanges {
+        std::vector<std::uint32_t> retired;
+        std::size_t first_added = 0;
+    };
     void apply(ProxyConfig next);
-    void rebuild_upstreams(const ProxyConfig& next);
+    std::optional<std::string> switch_listeners(const ListenerPlan<ProxyListenerConfig>& plan,
+                                                const UpstreamChanges& changes);
+    UpstreamChanges rebuild_upstreams(const ProxyConfig& next);
+    void revert_upstreams(const UpstreamChanges& changes);
+    void keep_pool_sizes(ProxyConfig& next) const;
 
     // proxy_tunnel.cpp
     bool admit(const ProxyListener& listener, const std::string& ip) const;
@@ -224,6 +237,7 @@ private:
     ReadyList<Tunnel> ready_;
     Slab<UdpSession> sessions_;
     ReadyList<UdpSession> session_ready_;
+    bool admin_pending_ = false;      ///< re-open the admin endpoint after this turn's events
     std::vector<std::byte> scratch_;  ///< one datagram, any session (max payload + 1)
     std::vector<SlabKey> starved_;
     PerIpCounts per_ip_;

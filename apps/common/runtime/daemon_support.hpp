@@ -83,23 +83,36 @@ private:
     Clock::time_point deadline_{};
 };
 
-/// SIGHUP: re-reads the configuration with `reload`; on error logs why and keeps the running
-/// configuration, else hands the new one to `apply` (which may throw: logged as partly applied).
+/// Thrown by an `apply` that refused a new configuration and changed nothing (e.g. one of its
+/// listeners could not bind).
+struct ReloadRefused : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+/// SIGHUP and POST /reload: re-reads the configuration with `reload`; on error logs why and
+/// keeps the running configuration, else hands the new one to `apply`, which may throw
+/// ReloadRefused (nothing changed) or another exception (logged as partly applied). Returns
+/// nullopt when the new configuration is running, else the reason, as logged.
 template <class Config, class Apply>
-void reload_config(const std::function<std::optional<Config>(std::string*)>& reload,
-                   Apply&& apply) {
+std::optional<std::string> reload_config(
+    const std::function<std::optional<Config>(std::string*)>& reload, Apply&& apply) {
     std::string error;
     auto next = reload ? reload(&error) : std::nullopt;
     if (!next) {
-        spdlog::error("reload failed, keeping the current configuration: {}",
-                      error.empty() ? "no reload source" : error);
-        return;
+        if (error.empty()) error = "no reload source";
+        spdlog::error("reload failed, keeping the current configuration: {}", error);
+        return error;
     }
     try {
         apply(std::move(*next));
         spdlog::info("configuration reloaded");
+        return std::nullopt;
+    } catch (const ReloadRefused& e) {
+        spdlog::error("reload refused, keeping the current configuration: {}", e.what());
+        return std::string(e.what());
     } catch (const std::exception& e) {
         spdlog::error("reload partly applied: {}", e.what());
+        return std::string("partly applied: ") + e.what();
     }
 }
 
