@@ -147,6 +147,13 @@ void ProxyServer::render_listener_metrics(std::string& out) const {
         out += fmt::format("mio_proxy_denied_total{{listener=\"{}\"}} {}\n",
                            escape_label_value(l.config.name), l.denied_total);
     }
+    family("rate_limited_total", "counter",
+           "New connections and UDP sessions refused by rate_limit_per_ip");
+    for (const ProxyListener& l : listeners_) {
+        if (l.retired) continue;
+        out += fmt::format("mio_proxy_rate_limited_total{{listener=\"{}\"}} {}\n",
+                           escape_label_value(l.config.name), l.rate_limited_total);
+    }
     family("udp_sessions_evicted_total", "counter", "UDP sessions evicted at max_sessions");
     each_udp([&](const ProxyListener& l, const std::string& name) {
         out += fmt::format("mio_proxy_udp_sessions_evicted_total{{listener=\"{}\"}} {}\n", name,

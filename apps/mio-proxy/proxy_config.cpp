@@ -220,6 +220,10 @@ ProxyListenerConfig parse_listener(std::string name, Section& section, const Pro
         section, listener.max_connections, config.runtime.max_connections, kProxyMaxConnections);
     listener.max_connections_per_ip = section.integer<std::uint32_t>(
         "max_connections_per_ip", listener.max_connections_per_ip, 0, kProxyMaxConnections);
+    listener.rate_limit_per_ip = section.integer<std::uint32_t>(
+        "rate_limit_per_ip", listener.rate_limit_per_ip, 0, 1'000'000);
+    listener.rate_limit_window =
+        positive_duration(section, "rate_limit_window", listener.rate_limit_window);
     listener.allow = parse_cidrs(section, "allow");
     listener.deny = parse_cidrs(section, "deny");
     listener.tcp_nodelay = section.get<bool>("tcp_nodelay", listener.tcp_nodelay);

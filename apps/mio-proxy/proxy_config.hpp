@@ -110,6 +110,8 @@ struct ProxyListenerConfig {
     UdpSessionConfig udp;     ///< protocol = udp only
     std::vector<Cidr> allow;  ///< clients served (empty: all but `deny`); runtime/access_list
     std::vector<Cidr> deny;   ///< clients refused (the most specific rule wins)
+    std::uint32_t rate_limit_per_ip = 0;  ///< new connections (UDP: sessions) per window; 0 = off
+    std::chrono::milliseconds rate_limit_window{1000};
     std::uint32_t max_connections = 10000;     ///< <= runtime.max_connections (default: min)
     std::uint32_t max_connections_per_ip = 0;  ///< 0 = unlimited
     bool tcp_nodelay = true;

@@ -48,6 +48,8 @@ toml::table listener_to_toml(const ProxyListenerConfig& listener) {
     table.insert("upstream", listener.upstream);
     table.insert("max_connections", int64(listener.max_connections));
     table.insert("max_connections_per_ip", int64(listener.max_connections_per_ip));
+    table.insert("rate_limit_per_ip", int64(listener.rate_limit_per_ip));
+    put_duration(table, "rate_limit_window", listener.rate_limit_window);
     table.insert("allow", cidrs_to_toml(listener.allow));
     table.insert("deny", cidrs_to_toml(listener.deny));
     table.insert("tcp_nodelay", listener.tcp_nodelay);

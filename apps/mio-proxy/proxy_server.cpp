@@ -85,6 +85,7 @@ void ProxyServer::open_listener(const ProxyListenerConfig& config) {
     listener.metrics = &metrics;
     listener.upstream = upstream;
     listener.access = AccessList(config.allow, config.deny);
+    listener.rate_limit.set_limit(config.rate_limit_per_ip, config.rate_limit_window);
     if (udp) listener.sessions.emplace(config.udp.max_sessions);
     for (const std::string& addr : actual) {
         spdlog::info("listener '{}' ({}) listening on {} -> upstream '{}'", config.name,
@@ -215,6 +216,10 @@ void ProxyServer::apply(ProxyConfig next) {
     if (auto failure = switch_listeners(plan, changes)) throw ReloadRefused(*failure);
     for (const auto& [index, wanted] : plan.update) {
         ProxyListener& l = listeners_[index];
+        if (wanted->rate_limit_per_ip != l.config.rate_limit_per_ip ||
+            wanted->rate_limit_window != l.config.rate_limit_window) {
+            l.rate_limit.set_limit(wanted->rate_limit_per_ip, wanted->rate_limit_window);
+        }
         l.config = *wanted;
         l.upstream = upstream_index(wanted->upstream);
         l.access = AccessList(wanted->allow, wanted->deny);

@@ -26,6 +26,7 @@
 #include "runtime/per_ip_counts.hpp"
 #include "runtime/ready_list.hpp"
 #include "runtime/slab.hpp"
+#include "runtime/source_rate_limiter.hpp"
 #include "runtime/stream_probe.hpp"
 #include "runtime/stream_relay.hpp"
 #include "session_table.hpp"
@@ -36,6 +37,7 @@ namespace app {
 /// Why a UDP datagram was dropped (a metric label each).
 enum class UdpDrop : std::uint8_t {
     denied,
+    rate_limited,
     oversize,
     no_server,
     no_socket,
@@ -44,14 +46,15 @@ enum class UdpDrop : std::uint8_t {
     error
 };
 
-inline constexpr EnumNames<UdpDrop, 7> kUdpDropNames{{
-    {"denied", UdpDrop::denied},            // the listener's allow/deny rules
-    {"oversize", UdpDrop::oversize},        // above max_datagram
-    {"no_server", UdpDrop::no_server},      // no eligible server for a new session
-    {"no_socket", UdpDrop::no_socket},      // no descriptor for a new session's socket
-    {"server_busy", UdpDrop::server_busy},  // the session socket's send buffer was full
-    {"client_busy", UdpDrop::client_busy},  // the listener socket's send buffer was full
-    {"error", UdpDrop::error},              // any other send or receive error
+inline constexpr EnumNames<UdpDrop, 8> kUdpDropNames{{
+    {"denied", UdpDrop::denied},              // the listener's allow/deny rules
+    {"rate_limited", UdpDrop::rate_limited},  // a new session over rate_limit_per_ip
+    {"oversize", UdpDrop::oversize},          // above max_datagram
+    {"no_server", UdpDrop::no_server},        // no eligible server for a new session
+    {"no_socket", UdpDrop::no_socket},        // no descriptor for a new session's socket
+    {"server_busy", UdpDrop::server_busy},    // the session socket's send buffer was full
+    {"client_busy", UdpDrop::client_busy},    // the listener socket's send buffer was full
+    {"error", UdpDrop::error},                // any other send or receive error
 }};
 
 /// The UDP side of a listener's metrics (sessions open are ListenerMetrics' connections).
@@ -70,8 +73,10 @@ struct ProxyListener {
     std::uint32_t upstream = 0;  ///< index into upstreams_
     std::uint32_t open = 0;      ///< tunnels, or UDP sessions
     bool retired = false;
-    AccessList access;                     ///< from allow/deny
-    std::uint64_t denied_total = 0;        ///< connections or datagrams refused by `access`
+    AccessList access;               ///< from allow/deny
+    std::uint64_t denied_total = 0;  ///< connections or datagrams refused by `access`
+    SourceRateLimiter rate_limit{0, std::chrono::seconds(1), 4096};  ///< rate_limit_per_ip
+    std::uint64_t rate_limited_total = 0;  ///< new connections or sessions over it
     std::optional<SessionTable> sessions;  ///< protocol = udp
     UdpMetrics udp;
 };

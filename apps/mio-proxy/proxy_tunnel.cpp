@@ -19,6 +19,11 @@ void ProxyServer::on_accept(const BindingOwner& owner, StreamListener::Accepted 
         ++listener.metrics->rejected_total;  // closed at once by going out of scope
         return;
     }
+    if (accepted.client_addr && !listener.rate_limit.allow(*accepted.client_addr, Clock::now())) {
+        ++listener.rate_limited_total;
+        ++listener.metrics->rejected_total;
+        return;
+    }
     if (!admit(listener, accepted.client_ip)) {
         ++listener.metrics->rejected_total;  // closed at once by going out of scope
         return;

@@ -64,6 +64,10 @@ void ProxyServer::forward(ProxyListener& listener, const UdpBinding& binding,
     if (udp.session_key == SessionKeyMode::src_ip) id.client.set_port(0);
     std::optional<SlabKey> key;
     if (udp.session_key != SessionKeyMode::none) key = listener.sessions->find(id);
+    if (!key && !listener.rate_limit.allow(client, Clock::now())) {
+        ++listener.rate_limited_total;
+        return listener.udp.drop(UdpDrop::rate_limited);
+    }
     if (!key) key = open_session(listener, binding, client);
     if (!key) return;  // dropped (counted)
     UdpSession& s = *sessions_.get(*key);

@@ -274,6 +274,42 @@ TEST_CASE("proxy: allow and deny refuse TCP clients and UDP datagrams by source"
     CHECK(bad.drain().empty());  // never answered
 }
 
+TEST_CASE("proxy: rate_limit_per_ip bounds new connections and sessions per client IP",
+          "[e2e][proxy]") {
+    Backend tcp_echo;
+    UdpBackend udp_echo;
+    const std::string limit = "rate_limit_per_ip = 2\nrate_limit_window = \"1h\"\n";
+    ProxyProcess proxy(proxy_base() + proxy_listener("front", "t", limit) +
+                       proxy_listener("dgram", "d", "protocol = \"udp\"\n" + limit) +
+                       proxy_upstream("t", {tcp_echo.addr()}) +
+                       proxy_upstream("d", {udp_echo.addr()}));
+    for (int i = 0; i < 2; ++i) {
+        Client c = tcp_from(proxy.front(), "127.0.0.1");
+        CHECK(c.echo("within") == "within");
+    }
+    Client over = tcp_from(proxy.front(), "127.0.0.1");  // the third in the window: closed
+    const auto r = over.read_to_eof();
+    CHECK_FALSE(r.timed_out);
+    CHECK(r.data.empty());
+    Client other = tcp_from(proxy.front(), "127.0.0.2");  // another IP has its own budget
+    CHECK(other.echo("mine") == "mine");
+
+    DatagramClient a = DatagramClient::udp(), b = DatagramClient::udp(), c = DatagramClient::udp();
+    for (DatagramClient* d : {&a, &b}) {
+        d->send_to(proxy.address("dgram"), "session");
+        CHECK(d->recv() == std::string("session"));
+    }
+    c.send_to(proxy.address("dgram"), "one too many");  // a third new session: dropped
+    a.send_to(proxy.address("dgram"), "old session");   // sessions that exist go on
+    CHECK(a.recv() == std::string("old session"));
+    CHECK(c.drain().empty());
+    const std::string m = proxy.metrics();
+    CHECK(series(m, "mio_proxy_rate_limited_total{listener=\"front\"}") == 1u);
+    CHECK(series(m, "mio_proxy_rate_limited_total{listener=\"dgram\"}") == 1u);
+    CHECK(series(m, "mio_proxy_udp_dropped_total{listener=\"dgram\",reason=\"rate_limited\"}") ==
+          1u);
+}
+
 TEST_CASE("proxy udp: IPv6 clients and servers", "[e2e][proxy]") {
     if (!mio::test::ipv6_available()) {
         WARN("no IPv6 loopback here: skipped");
