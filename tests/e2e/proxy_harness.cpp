@@ -16,6 +16,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <random>
 #include <sstream>
 
 extern char** environ;
@@ -221,17 +222,49 @@ Client PlainServer::accept(milliseconds timeout) {
     return Client(fd);
 }
 
-std::uint16_t free_port() {
+namespace {
+
+// Whether 127.0.0.1:`port` can be bound for TCP now (0: the kernel picks; *port gets it).
+bool bind_tcp(std::uint16_t* port) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     REQUIRE(fd >= 0);
     sockaddr_in sa{};
     sa.sin_family = AF_INET;
+    sa.sin_port = htons(*port);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa) == 0);
+    const bool ok = ::bind(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa) == 0;
     socklen_t len = sizeof sa;
-    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) == 0);
+    if (ok) REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) == 0);
     ::close(fd);
-    return ntohs(sa.sin_port);
+    *port = ntohs(sa.sin_port);
+    return ok;
+}
+
+// The lowest ephemeral port (net.ipv4.ip_local_port_range), 32768 if unreadable.
+std::uint16_t first_ephemeral_port() {
+    std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+    unsigned low = 32768;
+    range >> low;
+    return static_cast<std::uint16_t>(low);
+}
+
+}  // namespace
+
+// Below the ephemeral range: a port the kernel hands out for bind(0) is also one it may give
+// to any outgoing connection (of a test running in parallel) before our server binds it.
+std::uint16_t free_port() {
+    const std::uint16_t low = first_ephemeral_port();
+    if (low > 12000) {
+        static std::mt19937 pick(std::random_device{}());
+        std::uniform_int_distribution<unsigned> in(10000, low - 1u);
+        for (int attempt = 0; attempt < 200; ++attempt) {
+            auto port = static_cast<std::uint16_t>(in(pick));
+            if (bind_tcp(&port)) return port;
+        }
+    }
+    std::uint16_t port = 0;
+    REQUIRE(bind_tcp(&port));
+    return port;
 }
 
 // ---- ChildProcess --------------------------------------------------------------------------

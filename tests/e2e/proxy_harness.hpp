@@ -116,7 +116,8 @@ private:
     std::string addr_;
 };
 
-/// A free TCP port on 127.0.0.1 (bound and released by us, never connected).
+/// A free TCP port on 127.0.0.1 (bound and released by us, never connected), chosen below the
+/// ephemeral range so that no outgoing connection of a parallel test takes it first.
 [[nodiscard]] std::uint16_t free_port();
 
 /// A third-party server run as a child in its own process group: stdout and stderr go to a log

@@ -73,10 +73,10 @@ std::uint16_t free_tcp_and_udp_port() {
     return 0;
 }
 
-/// A UDP port nothing listens on (bound, then closed).
+/// A UDP port nothing listens on (below the ephemeral range, so no socket of a parallel test
+/// takes it).
 std::string dead_udp_address() {
-    DatagramClient c = DatagramClient::udp();
-    return "127.0.0.1:" + std::to_string(c.local_port());
+    return "127.0.0.1:" + std::to_string(free_tcp_and_udp_port());
 }
 
 }  // namespace
