@@ -128,6 +128,8 @@ UpstreamConfig parse_upstream(std::string name, Section& section) {
     upstream.half_close = section.get<bool>("half_close", upstream.half_close);
     upstream.fin_timeout = section.duration("fin_timeout", upstream.fin_timeout);
     upstream.retries = section.integer<std::uint32_t>("retries", upstream.retries, 0, 16);
+    upstream.proxy_protocol =
+        section.choice("proxy_protocol", upstream.proxy_protocol, kProxyProtocolNames);
     upstream.passive = parse_passive(section.section_or_empty("passive"));
     if (auto health = section.section("health")) upstream.health = parse_health(*health);
     upstream.servers = parse_servers(section);
@@ -174,6 +176,11 @@ void check_udp_listener(Section& section, const ProxyListenerConfig& listener,
     }
     const UpstreamConfig* upstream = config.upstream(listener.upstream);
     if (upstream == nullptr) return;  // unknown (reported) or in error
+    if (upstream->proxy_protocol != ProxyProtocol::off) {
+        section.error("upstream", "upstream '" + upstream->name +
+                                      "' sends the PROXY protocol, which UDP listeners do not "
+                                      "support yet");
+    }
     for (const ServerConfig& server : upstream->servers) {
         if (!server.address.is_unix()) continue;
         section.error("upstream", "upstream '" + upstream->name + "' has the Unix server '" +

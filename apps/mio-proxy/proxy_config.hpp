@@ -15,6 +15,7 @@
 #include "config/endpoint.hpp"
 #include "config/enum_names.hpp"
 #include "config/log_config.hpp"
+#include "proxy_protocol.hpp"
 #include "runtime/access_list.hpp"
 #include "runtime/stream_relay.hpp"
 
@@ -156,6 +157,7 @@ struct UpstreamConfig {
     bool half_close = true;  ///< forward a FIN as shutdown(SHUT_WR) and keep the other way open
     std::chrono::milliseconds fin_timeout{30000};  ///< after a half-close; 0 = off
     std::uint32_t retries = 2;  ///< further servers tried after a connect failure (0..16)
+    ProxyProtocol proxy_protocol = ProxyProtocol::off;  ///< header sent to servers (TCP)
     PassiveHealthConfig passive;
     std::optional<ActiveHealthConfig> health;  ///< absent: no active checks
     std::vector<ServerConfig> servers;         ///< at least one

@@ -93,6 +93,9 @@ toml::table upstream_to_toml(const UpstreamConfig& upstream) {
     table.insert("half_close", upstream.half_close);
     put_duration(table, "fin_timeout", upstream.fin_timeout);
     table.insert("retries", int64(upstream.retries));
+    table.insert(
+        "proxy_protocol",
+        std::string(find_name(kProxyProtocolNames, upstream.proxy_protocol).value_or("?")));
     table.insert("passive", passive_to_toml(upstream.passive));
     if (upstream.health) table.insert("health", health_to_toml(*upstream.health));
     toml::array servers;

@@ -188,6 +188,7 @@ private:
     // proxy_tunnel.cpp
     bool admit(const ProxyListener& listener, const std::string& ip) const;
     void on_accept(const BindingOwner& owner, StreamListener::Accepted accepted);
+    bool queue_proxy_header(Tunnel& t, const std::optional<mio::net::SocketAddr>& client);
     void connect_next(SlabKey key, Tunnel& t);
     bool start_connect(SlabKey key, Tunnel& t, std::uint32_t index);
     void on_connect_event(SlabKey key, Tunnel& t);

@@ -1,5 +1,7 @@
 // Tunnels: admitting clients, connecting upstream (with retries on the next eligible server),
 // timers and closing (with reset forwarding). The relay itself is in proxy_relay.cpp.
+#include <cstring>
+
 #include "proxy_server.hpp"
 
 namespace app {
@@ -59,7 +61,25 @@ void ProxyServer::on_accept(const BindingOwner& owner, StreamListener::Accepted 
     }
     relay_->start(t.up);
     relay_->start(t.down);
+    if (!queue_proxy_header(t, accepted.client_addr)) {
+        listener.metrics->add_error(ErrorKind::limit);
+        return close_tunnel(key, "no buffer for the PROXY protocol header");
+    }
     connect_next(key, t);
+}
+
+// With proxy_protocol on, the header goes first into the upward buffer, so that every server
+// tried gets it before any client byte (nothing is written until a connect succeeds).
+bool ProxyServer::queue_proxy_header(Tunnel& t, const std::optional<mio::net::SocketAddr>& client) {
+    const ProxyProtocol version = upstreams_[t.upstream].config().proxy_protocol;
+    if (version == ProxyProtocol::off) return true;
+    if (!t.up.buf.ensure(*pool_)) return false;
+    std::array<std::byte, kMaxProxyHeader> header;
+    const std::size_t n =
+        encode_proxy_header(version, client, t.client.stream->local_addr(), header);
+    std::memcpy(t.up.buf.writable_span().data(), header.data(), n);  // buffers are >= 1 KiB
+    t.up.buf.commit(n);
+    return true;
 }
 
 void ProxyServer::connect_next(SlabKey key, Tunnel& t) {

@@ -383,3 +383,20 @@ TEST_CASE("allow and deny take CIDR blocks and name a bad one", "[config][proxy_
                Contains("listeners.l.allow: '10.0.0.1/8': host bits are set: did you mean "
                         "'10.0.0.0/8'?"));
 }
+
+TEST_CASE("proxy_protocol is an upstream's choice, TCP listeners only", "[config][proxy_config]") {
+    const std::string listener = "[listeners.l]\nbind = \"127.0.0.1:80\"\nupstream = \"u\"\n";
+    const app::ProxyConfig config = parse_proxy(
+        listener +
+        "[upstreams.u]\nproxy_protocol = \"v2\"\nservers = [{ address = \"127.0.0.1:9\" }]\n");
+    CHECK(config.upstreams.at(0).proxy_protocol == app::ProxyProtocol::v2);
+    check_round_trip(config);
+    CHECK_THAT(proxy_error(listener + "[upstreams.u]\nproxy_protocol = \"v3\"\n"
+                                      "servers = [{ address = \"127.0.0.1:9\" }]\n")
+                   .what(),
+               Contains("expected one of off, v1, v2"));
+    CHECK_THAT(proxy_error(listener + "protocol = \"udp\"\n[upstreams.u]\nproxy_protocol = \"v1\"\n"
+                                      "servers = [{ address = \"127.0.0.1:9\" }]\n")
+                   .what(),
+               Contains("sends the PROXY protocol, which UDP listeners do not support yet"));
+}

@@ -105,6 +105,14 @@ mio::Result<void> Stream::deregister_from(const mio::Registry& registry) {
     return deregister_variant(registry, socket_);
 }
 
+std::optional<mio::net::SocketAddr> Stream::local_addr() const {
+    const auto* tcp = std::get_if<mio::net::TcpStream>(&socket_);
+    if (tcp == nullptr) return std::nullopt;
+    auto addr = tcp->local_addr();
+    if (!addr) return std::nullopt;
+    return *addr;
+}
+
 // ---- connecting ----
 
 mio::Result<Stream> connect_stream(const Endpoint& endpoint) {

@@ -64,6 +64,9 @@ public:
     [[nodiscard]] std::string peer_text() const;
     /// The local address as text, or "unknown".
     [[nodiscard]] std::string local_text() const;
+    /// The local address of a TCP stream (what the peer connected to); nullopt for a Unix
+    /// stream or when the OS cannot tell.
+    [[nodiscard]] std::optional<mio::net::SocketAddr> local_addr() const;
     /// The peer's IP address ("" for a Unix stream or when unknown), for per-IP limits.
     [[nodiscard]] std::string peer_ip() const;
     [[nodiscard]] bool is_tcp() const noexcept {
