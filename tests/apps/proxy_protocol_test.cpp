@@ -20,7 +20,7 @@ std::vector<std::uint8_t> header(ProxyProtocol v, std::optional<SocketAddr> clie
     std::array<std::byte, app::kMaxProxyHeader> out{};
     const std::size_t n = encode_proxy_header(v, client, local, out);
     std::vector<std::uint8_t> bytes(n);
-    std::memcpy(bytes.data(), out.data(), n);
+    if (n > 0) std::memcpy(bytes.data(), out.data(), n);  // an empty vector has no data()
     return bytes;
 }
 
