@@ -13,9 +13,11 @@
 # worker_connections 16384, proxy_timeout 30s; mio-proxy with log level warn, no admin endpoint,
 # max_sessions 100000, everything else default. A reply must come back to the client that sent
 # the request, unchanged (udp_load counts "wrong" replies); losses are counted and resent.
+# Last, a real workload: dnsperf (10 sockets, 5 s) through each proxy (one reply per session)
+# to dnsmasq answering from a hosts file, in queries per proxy CPU-second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh nginx-light libnginx-mod-stream util-linux >/dev/null
+scripts/install-deps.sh nginx-light libnginx-mod-stream util-linux dnsmasq-base dnsperf >/dev/null
 SECONDS_PER_RUN=${1:-5}
 REPS=${2:-3}
 cmake --preset release -DLIBPOLL_BUILD_BENCH=ON >/dev/null
@@ -30,15 +32,19 @@ source scripts/bench/lib.sh
 free_udp_port() {
     python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
-# wait_udp PORT: until a datagram to 127.0.0.1:PORT comes back (at most 10 s).
+# wait_udp PORT [dns]: until a datagram to 127.0.0.1:PORT comes back (at most 10 s); with
+# "dns", the datagram is a DNS query for web.test (a DNS server drops anything else).
 wait_udp() {
-    python3 - "$1" <<'PY'
+    python3 - "$1" "${2:-}" <<'PY'
 import socket, sys, time
+probe = b"ping"
+if sys.argv[2] == "dns":
+    probe = bytes.fromhex("123401000001000000000000") + b"\x03web\x04test\x00" + bytes.fromhex("00010001")
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(0.05)
 for _ in range(200):
-    s.sendto(b"ping", ("127.0.0.1", int(sys.argv[1])))
+    s.sendto(probe, ("127.0.0.1", int(sys.argv[1])))
     try:
-        s.recv(64); sys.exit(0)
+        s.recv(512); sys.exit(0)
     except OSError:
         time.sleep(0.05)
 sys.exit("nothing answered on UDP port " + sys.argv[1])
@@ -90,7 +96,7 @@ CONF
         taskset -c 0 nginx -c "$TMP/nginx.conf" -p "$TMP" >>"$TMP/nginx.log" 2>&1 &
     fi
     PID=$!
-    wait_udp "$port"
+    wait_udp "$port" "${PROBE:-}"
 }
 
 stop_proxy() { kill "$PID"; wait "$PID" 2>/dev/null || true; }
@@ -140,5 +146,37 @@ for spec in "10 64 0" "1000 64 0" "10 64 1" "1000 64 1"; do
             "$nl/$nx" "$ratio"
     done
     echo "  median work-per-proxy-CPU-second ratio, mio-proxy / nginx: $(median "${ratios[@]}")"
+done
+# dnsperf -> proxy (CPU 0) -> dnsmasq; dnsperf and dnsmasq on CPU 1.
+DNS_PORT=$(free_port)  # dnsmasq binds TCP too
+printf '127.0.0.5 web.test\n' > "$TMP/hosts"
+for _ in $(seq 1 2000); do echo "web.test A"; done > "$TMP/queries"
+user_flag=(); [ "$(id -u)" -eq 0 ] && user_flag=(--user=root)
+taskset -c 1 dnsmasq --keep-in-foreground --log-facility=- --port="$DNS_PORT" \
+    --listen-address=127.0.0.1 --bind-interfaces --no-resolv --no-hosts \
+    --addn-hosts="$TMP/hosts" --conf-file=/dev/null --pid-file= "${user_flag[@]}" \
+    >"$TMP/dnsmasq.log" 2>&1 &
+wait_udp "$DNS_PORT" dns
+BACKEND_PORT=$DNS_PORT
+PROBE=dns
+echo
+echo "dnsperf (10 sockets, ${SECONDS_PER_RUN}s) -> proxy -> dnsmasq; one reply per session"
+for kind in mio nginx; do
+    port=$(free_udp_port)
+    start_proxy "$kind" "$port" 1
+    t0=$(cpu_ticks "$PID")
+    out=$(taskset -c 1 dnsperf -s 127.0.0.1 -p "$port" -d "$TMP/queries" -l "$SECONDS_PER_RUN" \
+        -c 10 -q 100 2>&1)
+    t1=$(cpu_ticks "$PID")
+    stop_proxy
+    OUT="$out" python3 - "$kind" "$t0" "$t1" "$CLK_TCK" "$SECONDS_PER_RUN" <<'PY'
+import os, re, sys
+out = os.environ["OUT"]
+kind, t0, t1, hz, secs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+qps = float(re.search(r"Queries per second:\s+([0-9.]+)", out).group(1))
+lost = re.search(r"Queries lost:\s+([0-9]+)", out).group(1)
+cpu = max((t1 - t0) / hz, 1e-9)
+print(f"  {kind:6s} {qps:10.0f} queries/s, {qps * secs / cpu:10.0f} per proxy CPU-second, lost {lost}")
+PY
 done
 if [ -s "$TMP/mio-proxy.log" ]; then echo "mio-proxy warnings:"; cat "$TMP/mio-proxy.log"; fi

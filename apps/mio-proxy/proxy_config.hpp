@@ -78,9 +78,10 @@ inline constexpr std::uint32_t kMaxUdpPayload = 65'507;
 struct UdpSessionConfig {
     SessionKeyMode session_key = SessionKeyMode::src_addr;
     std::chrono::milliseconds idle_timeout{30000};  ///< a session without traffic ends
-    std::uint32_t max_sessions = 10000;      ///< per listener; the least recently used is evicted
-    std::uint32_t expected_responses = 0;    ///< replies that end a session (0 = unlimited)
-    std::uint32_t requests_per_session = 0;  ///< datagrams a session takes (0 = unlimited)
+    std::uint32_t max_sessions = 10000;  ///< per listener; the least recently used is evicted
+    /// Replies per request: once every request of a session has them, it ends (0 = never).
+    std::uint32_t expected_responses = 0;
+    std::uint32_t requests_per_session = 0;       ///< datagrams a session takes (0 = unlimited)
     std::uint32_t max_datagram = kMaxUdpPayload;  ///< larger datagrams are dropped
 
     friend bool operator==(const UdpSessionConfig&, const UdpSessionConfig&) = default;

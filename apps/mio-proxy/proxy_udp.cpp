@@ -169,7 +169,9 @@ bool ProxyServer::serve_session(SlabKey key, UdpSession& s) {
             listener.udp.drop(mio::is_would_block(sent.error()) ? UdpDrop::client_busy
                                                                 : UdpDrop::error);
         }
-        if (expected != 0 && s.responses >= expected) {
+        // Replies are expected per request: a client that has several requests in flight on
+        // one socket (a resolver does) keeps its session until each has its answers.
+        if (expected != 0 && s.responses >= std::uint64_t{s.requests} * expected) {
             close_session(key, "responses received");
             return false;
         }

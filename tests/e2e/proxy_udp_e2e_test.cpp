@@ -129,6 +129,23 @@ TEST_CASE("proxy udp: expected_responses = 1 ends each session with its reply", 
     CHECK(metric(proxy, kCreated) == 50);
 }
 
+TEST_CASE("proxy udp: expected_responses counts per request: requests in flight all get replies",
+          "[e2e][proxy]") {
+    UdpBackend a;
+    ProxyProcess proxy(udp_proxy({a.addr()}, "expected_responses = 1\n"));
+    DatagramClient c = DatagramClient::udp();
+    for (int i = 0; i < 5; ++i)
+        c.send_to(proxy.front(), "in flight " + std::to_string(i));  // all before any reply
+    std::set<std::string> got;
+    for (int i = 0; i < 5; ++i) {
+        const auto reply = c.recv();
+        REQUIRE(reply.has_value());
+        got.insert(*reply);
+    }
+    CHECK(got.size() == 5);
+    CHECK(metric(proxy, kOpen) == 0);  // every request answered: the session ended
+}
+
 TEST_CASE("proxy udp: session_key = none gives every datagram its own session", "[e2e][proxy]") {
     UdpBackend a;
     ProxyProcess proxy(udp_proxy({a.addr()}, "session_key = \"none\"\nexpected_responses = 1\n"));
