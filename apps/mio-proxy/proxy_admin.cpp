@@ -154,6 +154,18 @@ void ProxyServer::render_listener_metrics(std::string& out) const {
         out += fmt::format("mio_proxy_rate_limited_total{{listener=\"{}\"}} {}\n",
                            escape_label_value(l.config.name), l.rate_limited_total);
     }
+    family("proxy_header_refused_total", "counter",
+           "Connections closed before relaying: their PROXY header was untrusted, malformed "
+           "or late");
+    for (const ProxyListener& l : listeners_) {
+        if (l.retired || !l.config.accept_proxy_protocol) continue;
+        for (const auto& [name, why] : kHeaderRefusalNames) {
+            out += fmt::format(
+                "mio_proxy_proxy_header_refused_total{{listener=\"{}\",reason=\"{}\"}} {}\n",
+                escape_label_value(l.config.name), name,
+                l.header_refused[static_cast<std::size_t>(why)]);
+        }
+    }
     family("udp_sessions_evicted_total", "counter", "UDP sessions evicted at max_sessions");
     each_udp([&](const ProxyListener& l, const std::string& name) {
         out += fmt::format("mio_proxy_udp_sessions_evicted_total{{listener=\"{}\"}} {}\n", name,

@@ -80,6 +80,10 @@ std::optional<ServerConfig> parse_server(Section& section) {
     server.max_connections = section.integer<std::uint32_t>(
         "max_connections", server.max_connections, 0, kProxyMaxConnections);
     server.backup = section.get<bool>("backup", server.backup);
+    if (section.has("proxy_protocol")) {
+        server.proxy_protocol =
+            section.choice("proxy_protocol", ProxyProtocol::off, kProxyProtocolNames);
+    }
     if (!present || !address) return std::nullopt;
     return server;
 }
@@ -164,6 +168,22 @@ UdpSessionConfig parse_udp(Section udp) {
     return config;
 }
 
+void parse_accept_proxy_protocol(Section& section, ProxyListenerConfig& listener) {
+    listener.accept_proxy_protocol =
+        section.get<bool>("accept_proxy_protocol", listener.accept_proxy_protocol);
+    listener.trusted_proxies = parse_cidrs(section, "trusted_proxies");
+    listener.proxy_protocol_timeout =
+        positive_duration(section, "proxy_protocol_timeout", listener.proxy_protocol_timeout);
+    if (!listener.accept_proxy_protocol) return;
+    if (listener.protocol == Protocol::udp) {
+        section.error("accept_proxy_protocol", "is for TCP listeners only");
+    } else if (listener.trusted_proxies.empty() && !section.failed("trusted_proxies")) {
+        section.error("trusted_proxies",
+                      "accept_proxy_protocol needs the CIDRs of the proxies allowed to send a "
+                      "PROXY header (e.g. [\"10.0.0.0/8\"])");
+    }
+}
+
 // A UDP listener proxies to host:port servers only, and binds host:port itself.
 void check_udp_listener(Section& section, const ProxyListenerConfig& listener,
                         const ProxyConfig& config) {
@@ -176,12 +196,13 @@ void check_udp_listener(Section& section, const ProxyListenerConfig& listener,
     }
     const UpstreamConfig* upstream = config.upstream(listener.upstream);
     if (upstream == nullptr) return;  // unknown (reported) or in error
-    if (upstream->proxy_protocol != ProxyProtocol::off) {
-        section.error("upstream", "upstream '" + upstream->name +
-                                      "' sends the PROXY protocol, which UDP listeners do not "
-                                      "support yet");
-    }
     for (const ServerConfig& server : upstream->servers) {
+        if (server.proxy_protocol.value_or(upstream->proxy_protocol) == ProxyProtocol::v1) {
+            section.error("upstream", "upstream '" + upstream->name + "' sends PROXY v1 to '" +
+                                          server.address.to_string() +
+                                          "', which cannot carry UDP: use proxy_protocol = \"v2\"");
+            return;
+        }
         if (!server.address.is_unix()) continue;
         section.error("upstream", "upstream '" + upstream->name + "' has the Unix server '" +
                                       server.address.to_string() +
@@ -233,9 +254,20 @@ ProxyListenerConfig parse_listener(std::string name, Section& section, const Pro
         positive_duration(section, "rate_limit_window", listener.rate_limit_window);
     listener.allow = parse_cidrs(section, "allow");
     listener.deny = parse_cidrs(section, "deny");
+    parse_accept_proxy_protocol(section, listener);
     listener.tcp_nodelay = section.get<bool>("tcp_nodelay", listener.tcp_nodelay);
     listener.reuseport = section.get<bool>("reuseport", listener.reuseport);
     return listener;
+}
+
+AccessLogConfig parse_access_log(Section section) {
+    AccessLogConfig config;
+    config.target = section.get<std::string>("target", config.target);
+    if (config.target.empty()) {
+        section.error("target", "must be off, stdout, stderr or a file path");
+    }
+    config.interval = section.duration("interval", config.interval);
+    return config;
 }
 
 UpstreamNames parse_upstreams(ProxyConfig& config, Section& root) {
@@ -293,6 +325,7 @@ ProxyConfig parse_proxy_config(ConfigReader& reader) {
     config.runtime = parse_runtime(root.section_or_empty("runtime"));
     Section log = root.section_or_empty("log");
     config.log = parse_log_config(log);
+    config.access_log = parse_access_log(root.section_or_empty("access_log"));
     BindClaims bound;
     config.admin = parse_admin(root, bound);
     const UpstreamNames upstreams = parse_upstreams(config, root);

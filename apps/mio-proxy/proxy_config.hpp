@@ -116,6 +116,11 @@ struct ProxyListenerConfig {
     std::chrono::milliseconds rate_limit_window{1000};
     std::uint32_t max_connections = 10000;     ///< <= runtime.max_connections (default: min)
     std::uint32_t max_connections_per_ip = 0;  ///< 0 = unlimited
+    /// Clients are proxies that send a PROXY header (v1 or v2) first; the address in it is
+    /// the client for ACLs, limits, balancing, logs and headers sent on. TCP only.
+    bool accept_proxy_protocol = false;
+    std::vector<Cidr> trusted_proxies;  ///< who may send one (required with it)
+    std::chrono::milliseconds proxy_protocol_timeout{5000};  ///< to receive the whole header
     bool tcp_nodelay = true;
     bool reuseport = false;
 
@@ -127,6 +132,7 @@ struct ServerConfig {
     std::uint32_t weight = 1;           ///< 1..1000
     std::uint32_t max_connections = 0;  ///< 0 = unlimited
     bool backup = false;                ///< used only when no primary server is eligible
+    std::optional<ProxyProtocol> proxy_protocol{};  ///< absent: the upstream's
 
     friend bool operator==(const ServerConfig&, const ServerConfig&) = default;
 };
@@ -158,7 +164,7 @@ struct UpstreamConfig {
     bool half_close = true;  ///< forward a FIN as shutdown(SHUT_WR) and keep the other way open
     std::chrono::milliseconds fin_timeout{30000};  ///< after a half-close; 0 = off
     std::uint32_t retries = 2;  ///< further servers tried after a connect failure (0..16)
-    ProxyProtocol proxy_protocol = ProxyProtocol::off;  ///< header sent to servers (TCP)
+    ProxyProtocol proxy_protocol = ProxyProtocol::off;  ///< header sent to servers
     PassiveHealthConfig passive;
     std::optional<ActiveHealthConfig> health;  ///< absent: no active checks
     std::vector<ServerConfig> servers;         ///< at least one
@@ -166,9 +172,19 @@ struct UpstreamConfig {
     friend bool operator==(const UpstreamConfig&, const UpstreamConfig&) = default;
 };
 
+/// `[access_log]`: one JSON line per TCP connection or UDP session (access_log.hpp).
+struct AccessLogConfig {
+    std::string target = "off";  ///< off, stdout, stderr or a file path (appended to)
+    /// A line for each connection still open every `interval` (0 = only when they end).
+    std::chrono::milliseconds interval{0};
+
+    friend bool operator==(const AccessLogConfig&, const AccessLogConfig&) = default;
+};
+
 struct ProxyConfig {
     ProxyRuntimeConfig runtime;
     LogConfig log;
+    AccessLogConfig access_log;
     ProxyAdminConfig admin;
     std::vector<ProxyListenerConfig> listeners;  ///< in name order; at least one
     std::vector<UpstreamConfig> upstreams;       ///< in name order; may include unused ones

@@ -52,6 +52,9 @@ toml::table listener_to_toml(const ProxyListenerConfig& listener) {
     put_duration(table, "rate_limit_window", listener.rate_limit_window);
     table.insert("allow", cidrs_to_toml(listener.allow));
     table.insert("deny", cidrs_to_toml(listener.deny));
+    table.insert("accept_proxy_protocol", listener.accept_proxy_protocol);
+    table.insert("trusted_proxies", cidrs_to_toml(listener.trusted_proxies));
+    put_duration(table, "proxy_protocol_timeout", listener.proxy_protocol_timeout);
     table.insert("tcp_nodelay", listener.tcp_nodelay);
     table.insert("reuseport", listener.reuseport);
     return table;
@@ -82,6 +85,11 @@ toml::table server_to_toml(const ServerConfig& server) {
     table.insert("weight", int64(server.weight));
     table.insert("max_connections", int64(server.max_connections));
     table.insert("backup", server.backup);
+    if (server.proxy_protocol) {
+        table.insert(
+            "proxy_protocol",
+            std::string(find_name(kProxyProtocolNames, *server.proxy_protocol).value_or("?")));
+    }
     return table;
 }
 
@@ -119,6 +127,10 @@ toml::table proxy_config_to_toml(const ProxyConfig& config) {
     toml::table root;
     root.insert("runtime", runtime_to_toml(config.runtime));
     root.insert("log", log_config_to_toml(config.log));
+    toml::table access_log;
+    access_log.insert("target", config.access_log.target);
+    put_duration(access_log, "interval", config.access_log.interval);
+    root.insert("access_log", std::move(access_log));
     root.insert("admin", admin_to_toml(config.admin));
     root.insert("listeners", std::move(listeners));
     root.insert("upstreams", std::move(upstreams));

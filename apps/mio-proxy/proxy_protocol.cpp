@@ -8,10 +8,6 @@
 namespace app {
 namespace {
 
-// The v2 signature: \r\n\r\n\0\r\nQUIT\n.
-constexpr std::array<std::uint8_t, 12> kV2Signature = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D,
-                                                       0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
-
 bool same_family(const std::optional<mio::net::SocketAddr>& a,
                  const std::optional<mio::net::SocketAddr>& b) {
     return a && b && a->is_ipv6() == b->is_ipv6();
@@ -33,11 +29,11 @@ std::size_t encode_v1(const std::optional<mio::net::SocketAddr>& client,
     return line.size();
 }
 
-std::size_t encode_v2(const std::optional<mio::net::SocketAddr>& client,
+std::size_t encode_v2(ProxyTransport transport, const std::optional<mio::net::SocketAddr>& client,
                       const std::optional<mio::net::SocketAddr>& local,
                       std::span<std::byte, kMaxProxyHeader> out) noexcept {
     auto* p = reinterpret_cast<std::uint8_t*>(out.data());
-    std::memcpy(p, kV2Signature.data(), kV2Signature.size());
+    std::memcpy(p, kProxyV2Signature.data(), kProxyV2Signature.size());
     if (!same_family(client, local)) {
         p[12] = 0x20;  // version 2, LOCAL: the server uses the connection's own addresses
         p[13] = 0x00;  // UNSPEC
@@ -47,8 +43,10 @@ std::size_t encode_v2(const std::optional<mio::net::SocketAddr>& client,
     const bool v6 = client->is_ipv6();
     const std::size_t ip = v6 ? 16 : 4;
     const std::size_t len = 2 * ip + 4;
-    p[12] = 0x21;              // version 2, PROXY
-    p[13] = v6 ? 0x21 : 0x11;  // TCP over IPv6 / IPv4
+    p[12] = 0x21;  // version 2, PROXY
+    // The family in the high nibble (1 IPv4, 2 IPv6), the transport in the low (1 TCP, 2 UDP).
+    const std::uint8_t proto = transport == ProxyTransport::stream ? 0x01 : 0x02;
+    p[13] = static_cast<std::uint8_t>((v6 ? 0x20 : 0x10) | proto);
     p[14] = static_cast<std::uint8_t>(len >> 8);
     p[15] = static_cast<std::uint8_t>(len);
     std::uint8_t* a = p + 16;
@@ -63,7 +61,7 @@ std::size_t encode_v2(const std::optional<mio::net::SocketAddr>& client,
 
 }  // namespace
 
-std::size_t encode_proxy_header(ProxyProtocol version,
+std::size_t encode_proxy_header(ProxyProtocol version, ProxyTransport transport,
                                 const std::optional<mio::net::SocketAddr>& client,
                                 const std::optional<mio::net::SocketAddr>& local,
                                 std::span<std::byte, kMaxProxyHeader> out) {
@@ -73,7 +71,7 @@ std::size_t encode_proxy_header(ProxyProtocol version,
         case ProxyProtocol::v1:
             return encode_v1(client, local, out);
         case ProxyProtocol::v2:
-            return encode_v2(client, local, out);
+            return encode_v2(transport, client, local, out);
     }
     return 0;
 }

@@ -18,10 +18,12 @@ Flow ProxyServer::pump(SlabKey key, Tunnel& t, bool upward) {
         t.server_index ? &upstreams_[t.upstream].servers()[*t.server_index] : nullptr;
     ListenerMetrics& metrics = *listeners_[t.listener].metrics;
     if (upward) {
+        t.bytes_in += tally.read;
         metrics.bytes_in += tally.read;
         if (server) server->bytes_to_server += tally.written;
     } else {
         if (server) server->bytes_from_server += tally.read;
+        t.bytes_out += tally.written;
         metrics.bytes_out += tally.written;
     }
     if (tally.progress) t.last_active = loop_.now_tick();
@@ -33,15 +35,16 @@ Flow ProxyServer::pump(SlabKey key, Tunnel& t, bool upward) {
 bool ProxyServer::end_on(SlabKey key, Flow flow, bool upward) {
     switch (flow) {
         case Flow::read_failed:
-            close_tunnel(key, upward ? "client reset" : "server reset", !upward, upward);
+            close_tunnel(key, upward ? CloseCause::client_reset : CloseCause::server_reset);
             return true;
         case Flow::write_failed:
-            close_tunnel(key, upward ? "server gone" : "client gone", upward, !upward);
+            // A write that fails: that peer is gone (reset), as if it had reset.
+            close_tunnel(key, upward ? CloseCause::server_reset : CloseCause::client_reset);
             return true;
         case Flow::rearm_failed:
             if (Tunnel* t = tunnels_.get(key))
                 listeners_[t->listener].metrics->add_error(ErrorKind::other);
-            close_tunnel(key, "cannot watch for writable");
+            close_tunnel(key, CloseCause::error, "cannot watch for writable");
             return true;
         default:
             return false;
@@ -49,20 +52,26 @@ bool ProxyServer::end_on(SlabKey key, Flow flow, bool upward) {
 }
 
 void ProxyServer::advance(SlabKey key, Tunnel& t) {
+    if (t.state == Tunnel::State::header) return read_proxy_header(key, t);
     t.starved = false;  // set again by a direction that finds the pool empty
     const Flow up = pump(key, t, true);
     if (end_on(key, up, true)) return;
+    if (t.client.side.eof && t.first_fin == Tunnel::Fin::none) t.first_fin = Tunnel::Fin::client;
     if (t.state != Tunnel::State::open) {
         if (up == Flow::more) ready_.push(key, t);
         return;
     }
     const Flow down = pump(key, t, false);
     if (end_on(key, down, false)) return;
+    if (t.server.side.eof && t.first_fin == Tunnel::Fin::none) t.first_fin = Tunnel::Fin::server;
     const UpstreamConfig& config = upstreams_[t.upstream].config();
     const bool both_done =
         t.client.side.eof && t.server.side.shut && t.server.side.eof && t.client.side.shut;
     const bool one_done = t.client.side.shut || t.server.side.shut;
-    if (both_done || (one_done && !config.half_close)) return close_tunnel(key, "closed");
+    if (both_done || (one_done && !config.half_close)) {
+        return close_tunnel(key, t.first_fin == Tunnel::Fin::server ? CloseCause::server_fin
+                                                                    : CloseCause::client_fin);
+    }
     if (one_done && !t.timer && config.fin_timeout.count() > 0) {
         arm_timer(key, t, config.fin_timeout);  // the other direction gets fin_timeout to end
     }

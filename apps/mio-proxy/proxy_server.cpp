@@ -43,7 +43,8 @@ ProxyServer::ProxyServer(ProxyConfig config, ReloadFn<ProxyConfig> reload)
     metrics.add_counter("splice_pipes_refused_total",
                         "Times a direction wanted a splice pipe and relayed through a buffer",
                         [this] { return pipes_->refused_total(); });
-    scratch_.resize(kMaxUdpPayload + 1);
+    scratch_.resize(kMaxProxyHeader + kMaxUdpPayload + 1);
+    open_access_log(config_.access_log.target);
     tunnels_.reserve(config_.runtime.max_connections);
     loop_.timers().reserve(config_.runtime.max_connections);
     rebuild_upstreams(config_);
@@ -85,6 +86,7 @@ void ProxyServer::open_listener(const ProxyListenerConfig& config) {
     listener.metrics = &metrics;
     listener.upstream = upstream;
     listener.access = AccessList(config.allow, config.deny);
+    listener.trusted = AccessList(config.trusted_proxies, {});
     listener.rate_limit.set_limit(config.rate_limit_per_ip, config.rate_limit_window);
     if (udp) listener.sessions.emplace(config.udp.max_sessions);
     for (const std::string& addr : actual) {
@@ -136,14 +138,15 @@ void ProxyServer::on_timer(TimerPayload payload) {
 
 void ProxyServer::close_all(std::string_view reason) {
     for (SlabKey key : tunnels_.keys())
-        close_tunnel(key, reason);
+        close_tunnel(key, reason.empty() ? CloseCause::drain : CloseCause::drain_timeout);
 }
 
 std::optional<std::string> ProxyServer::reload_now() {
     return reload_config(reload_, [this](ProxyConfig next) { apply(std::move(next)); });
 }
 
-void ProxyServer::on_tick(Clock::time_point) {
+void ProxyServer::on_tick(Clock::time_point now) {
+    log_open_ones(now);
     if (!admin_pending_) return;
     // Deferred to here: a POST /reload is answered by the endpoint that a reload replaces.
     admin_pending_ = false;
@@ -207,7 +210,25 @@ std::optional<std::string> ProxyServer::switch_listeners(
     }
 }
 
+// Throws std::runtime_error naming the target if it cannot be opened.
+void ProxyServer::open_access_log(const std::string& target) {
+    try {
+        setup_access_log(target);
+    } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(fmt::format("access_log.target '{}': {}", target, e.what()));
+    }
+    access_log_ = target != "off";
+}
+
 void ProxyServer::apply(ProxyConfig next) {
+    // First, as it can fail: a refused reload changes nothing.
+    if (next.access_log.target != config_.access_log.target) {
+        try {
+            open_access_log(next.access_log.target);
+        } catch (const std::runtime_error& e) {
+            throw ReloadRefused(e.what());
+        }
+    }
     const auto plan = plan_listeners(
         listeners_, next.listeners, [](const ProxyListenerConfig& a, const ProxyListenerConfig& b) {
             return a.bind == b.bind && a.reuseport == b.reuseport && a.protocol == b.protocol;
@@ -223,6 +244,7 @@ void ProxyServer::apply(ProxyConfig next) {
         l.config = *wanted;
         l.upstream = upstream_index(wanted->upstream);
         l.access = AccessList(wanted->allow, wanted->deny);
+        l.trusted = AccessList(wanted->trusted_proxies, {});
         if (l.sessions) l.sessions->set_max_sessions(wanted->udp.max_sessions);
     }
     if (!(next.log == config_.log)) setup_logging(next.log.level, next.log.format, next.log.target);

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "access_log.hpp"
 #include "proxy_config.hpp"
 #include "runtime/buffer_pool.hpp"
 #include "runtime/daemon_loop.hpp"
@@ -67,6 +68,15 @@ struct UdpMetrics {
     void drop(UdpDrop why) noexcept { ++dropped[static_cast<std::size_t>(why)]; }
 };
 
+/// Why a connection that had to begin with a PROXY header was closed (a metric label each).
+enum class HeaderRefusal : std::uint8_t { untrusted, malformed, timeout };
+
+inline constexpr EnumNames<HeaderRefusal, 3> kHeaderRefusalNames{{
+    {"untrusted", HeaderRefusal::untrusted},  // not from trusted_proxies
+    {"malformed", HeaderRefusal::malformed},  // not a valid header, or closed before its end
+    {"timeout", HeaderRefusal::timeout},      // proxy_protocol_timeout passed first
+}};
+
 struct ProxyListener {
     ProxyListenerConfig config;
     ListenerMetrics* metrics = nullptr;
@@ -77,6 +87,8 @@ struct ProxyListener {
     std::uint64_t denied_total = 0;  ///< connections or datagrams refused by `access`
     SourceRateLimiter rate_limit{0, std::chrono::seconds(1), 4096};  ///< rate_limit_per_ip
     std::uint64_t rate_limited_total = 0;  ///< new connections or sessions over it
+    AccessList trusted;                    ///< trusted_proxies (accept_proxy_protocol)
+    std::array<std::uint64_t, kHeaderRefusalNames.size()> header_refused{};
     std::optional<SessionTable> sessions;  ///< protocol = udp
     UdpMetrics udp;
 };
@@ -90,10 +102,13 @@ struct UdpSession {
     std::uint32_t binding = 0;  ///< the listener socket (ListenerSet::udp_binding) to reply from
     std::uint32_t upstream = 0;
     std::uint32_t server = 0;
-    std::uint32_t last_active = 0;  ///< idle-wheel tick
+    std::uint32_t last_active = 0;                      ///< idle-wheel tick
+    ProxyProtocol proxy_protocol = ProxyProtocol::off;  ///< v2 before every datagram, or off
     std::chrono::steady_clock::time_point created;
     std::uint32_t requests = 0;   ///< datagrams from the client
     std::uint32_t responses = 0;  ///< datagrams back to it
+    std::uint64_t bytes_in = 0;   ///< from the client
+    std::uint64_t bytes_out = 0;  ///< to it
     bool queued = false;          ///< in session_ready_ (ReadyList)
 };
 
@@ -105,7 +120,8 @@ struct TunnelEnd {
 
 /// A client connection and its upstream connection.
 struct Tunnel {
-    enum class State : std::uint8_t { connecting, open };
+    /// header: waits for the PROXY header of a trusted proxy (accept_proxy_protocol).
+    enum class State : std::uint8_t { header, connecting, open };
     TunnelEnd client;
     TunnelEnd server;
     RelayDirection up;    ///< client -> server
@@ -116,12 +132,23 @@ struct Tunnel {
     State state = State::connecting;
     std::uint8_t attempts = 0;
     std::array<std::uint16_t, 17> tried{};  ///< servers tried (retries <= 16)
-    std::optional<TimerId> timer;           ///< connect timeout, then fin timeout
+    std::optional<TimerId> timer;           ///< header timeout, connect timeout, then fin timeout
     std::uint32_t last_active = 0;
     std::uint64_t client_key = 0;  ///< hash of the client IP (balance = hash)
     std::string client_ip;         ///< for max_connections_per_ip ("" for Unix clients)
-    bool queued = false;           ///< in ready_ (ReadyList)
-    bool starved = false;          ///< waits for a pool buffer
+    /// The client (from a PROXY header, if the listener takes one), and the address it
+    /// connected to if a header said so (else the client socket's own); none for Unix.
+    std::optional<mio::net::SocketAddr> client_addr;
+    std::optional<mio::net::SocketAddr> client_dest;
+    bool queued = false;   ///< in ready_ (ReadyList)
+    bool starved = false;  ///< waits for a pool buffer
+    /// Which side's FIN came first (the access log's "closed_by").
+    enum class Fin : std::uint8_t { none, client, server };
+    Fin first_fin = Fin::none;
+    std::chrono::steady_clock::time_point started;    ///< accepted
+    std::chrono::steady_clock::time_point connected;  ///< to a server (epoch until then)
+    std::uint64_t bytes_in = 0;                       ///< from the client
+    std::uint64_t bytes_out = 0;                      ///< to the client
 };
 
 /// An active health check of one server.
@@ -154,8 +181,10 @@ public:
     }
     void run_ready();
     void on_tick(Clock::time_point now);
+    /// The next access-log interval, if lines are due every interval.
     [[nodiscard]] std::optional<Clock::time_point> next_deadline(Clock::time_point) const {
-        return std::nullopt;
+        if (!access_log_ || config_.access_log.interval.count() <= 0) return std::nullopt;
+        return next_access_interval_;
     }
     /// Tunnels finish on their own (the loop enforces drain_timeout); UDP sessions end at once,
     /// since the listener sockets their replies would leave from are closed.
@@ -179,6 +208,7 @@ private:
         std::size_t first_added = 0;
     };
     void apply(ProxyConfig next);
+    void open_access_log(const std::string& target);
     std::optional<std::string> switch_listeners(const ListenerPlan<ProxyListenerConfig>& plan,
                                                 const UpstreamChanges& changes);
     UpstreamChanges rebuild_upstreams(const ProxyConfig& next);
@@ -186,17 +216,29 @@ private:
     void keep_pool_sizes(ProxyConfig& next) const;
 
     // proxy_tunnel.cpp
-    bool admit(const ProxyListener& listener, const std::string& ip) const;
+    bool has_room(const ProxyListener& listener) const;
+    std::optional<CloseCause> admit_client(ProxyListener& listener,
+                                           const std::optional<mio::net::SocketAddr>& addr,
+                                           const std::string& ip);
     void on_accept(const BindingOwner& owner, StreamListener::Accepted accepted);
-    bool queue_proxy_header(Tunnel& t, const std::optional<mio::net::SocketAddr>& client);
+    std::optional<SlabKey> open_tunnel(ProxyListener& listener, std::uint32_t index,
+                                       StreamListener::Accepted& accepted);
+    void start_tunnel(SlabKey key, Tunnel& t, std::string client_ip);
+    bool send_proxy_header(SlabKey key, Tunnel& t);
     void connect_next(SlabKey key, Tunnel& t);
     bool start_connect(SlabKey key, Tunnel& t, std::uint32_t index);
     void on_connect_event(SlabKey key, Tunnel& t);
     void connect_failed(SlabKey key, Tunnel& t, std::string_view why);
-    void close_tunnel(SlabKey key, std::string_view reason, bool reset_client = false,
-                      bool reset_server = false);
+    /// Ends the tunnel (logged to the access log); a reset of one side (client_reset,
+    /// server_reset) is forwarded to the other as a reset.
+    void close_tunnel(SlabKey key, CloseCause cause, std::string_view detail = {});
     void arm_timer(SlabKey key, Tunnel& t, std::chrono::milliseconds after);
     void on_tunnel_timer(SlabKey key);
+
+    // proxy_header_in.cpp
+    void read_proxy_header(SlabKey key, Tunnel& t);
+    void accept_proxy_header(SlabKey key, Tunnel& t, const ProxyHeader& header);
+    void refuse_header(SlabKey key, Tunnel& t, HeaderRefusal why, std::string_view detail);
 
     // proxy_relay.cpp
     void advance(SlabKey key, Tunnel& t);
@@ -205,15 +247,24 @@ private:
 
     // proxy_udp.cpp
     bool on_datagrams(UdpBinding& binding);
-    void forward(ProxyListener& listener, const UdpBinding& binding,
-                 std::span<const std::byte> data, const mio::net::SocketAddr& client);
+    void forward(ProxyListener& listener, const UdpBinding& binding, std::span<std::byte> data,
+                 const mio::net::SocketAddr& client);
+    std::span<const std::byte> with_proxy_header(const UdpSession& s, const UdpBinding& binding,
+                                                 std::span<std::byte> data);
     std::optional<SlabKey> open_session(ProxyListener& listener, const UdpBinding& binding,
                                         const mio::net::SocketAddr& client);
     bool serve_session(SlabKey key, UdpSession& s);
     void session_failed(SlabKey key, UdpSession& s, const std::error_code& ec);
-    void close_session(SlabKey key, std::string_view reason);
+    void close_session(SlabKey key, CloseCause cause);
     std::optional<std::uint32_t> check_session_idle(SlabKey key, std::uint32_t expiry);
     std::string render_sessions();
+
+    // proxy_access.cpp
+    void log_tunnel(SlabKey key, const Tunnel& t, std::optional<CloseCause> cause);
+    void log_session(const UdpSession& s, std::optional<CloseCause> cause);
+    void log_refused(const ProxyListener& listener,
+                     const std::optional<mio::net::SocketAddr>& client, CloseCause cause);
+    void log_open_ones(Clock::time_point now);
 
     // proxy_health.cpp
     void add_checks(std::uint32_t upstream);
@@ -243,10 +294,16 @@ private:
     ReadyList<Tunnel> ready_;
     Slab<UdpSession> sessions_;
     ReadyList<UdpSession> session_ready_;
-    bool admin_pending_ = false;      ///< re-open the admin endpoint after this turn's events
-    std::vector<std::byte> scratch_;  ///< one datagram, any session (max payload + 1)
+    bool admin_pending_ = false;  ///< re-open the admin endpoint after this turn's events
+    /// One datagram, any session: kMaxProxyHeader bytes of room for a PROXY header, then
+    /// the payload (max payload + 1, to tell an oversized one).
+    std::vector<std::byte> scratch_;
+    /// The local address of each UDP binding (by index), learnt once, for PROXY headers.
+    std::vector<std::optional<mio::net::SocketAddr>> udp_local_;
     std::vector<SlabKey> starved_;
     PerIpCounts per_ip_;
+    bool access_log_ = false;                 ///< [access_log] target is not "off"
+    Clock::time_point next_access_interval_;  ///< when open ones are logged next
 };
 
 /// The token of a tunnel's client (upward: its server) socket.

@@ -1,56 +1,87 @@
-// Tunnels: admitting clients, connecting upstream (with retries on the next eligible server),
-// timers and closing (with reset forwarding). The relay itself is in proxy_relay.cpp.
+// Tunnels: admitting clients (the PROXY header of a proxy in front: proxy_header_in.cpp),
+// sending the PROXY header to a server, connecting upstream (with retries on the next eligible
+// server), timers and closing (with reset forwarding). The relay itself is in proxy_relay.cpp.
 #include <cstring>
 
 #include "proxy_server.hpp"
 
 namespace app {
 
-bool ProxyServer::admit(const ProxyListener& listener, const std::string& ip) const {
-    if (listener.retired || loop_.draining() || listener.open >= listener.config.max_connections ||
-        tunnels_.size() >= config_.runtime.max_connections) {
-        return false;
+bool ProxyServer::has_room(const ProxyListener& listener) const {
+    return !listener.retired && !loop_.draining() &&
+           listener.open < listener.config.max_connections &&
+           tunnels_.size() < config_.runtime.max_connections;
+}
+
+// The listener's allow/deny rules, rate limit and per-IP limit for `addr` (the real client,
+// after a PROXY header); nullopt admits it, else why it is refused (counted).
+std::optional<CloseCause> ProxyServer::admit_client(ProxyListener& listener,
+                                                    const std::optional<mio::net::SocketAddr>& addr,
+                                                    const std::string& ip) {
+    CloseCause why = CloseCause::limit;
+    if (addr && !listener.access.allows(*addr)) {
+        ++listener.denied_total;
+        why = CloseCause::acl;
+    } else if (addr && !listener.rate_limit.allow(*addr, Clock::now())) {
+        ++listener.rate_limited_total;
+    } else if (per_ip_.admits(ip, listener.config.max_connections_per_ip)) {
+        return std::nullopt;
     }
-    return per_ip_.admits(ip, listener.config.max_connections_per_ip);
+    ++listener.metrics->rejected_total;
+    return why;
 }
 
 void ProxyServer::on_accept(const BindingOwner& owner, StreamListener::Accepted accepted) {
     ProxyListener& listener = listeners_[owner.id];
-    if (accepted.client_addr && !listener.access.allows(*accepted.client_addr)) {
-        ++listener.denied_total;
-        ++listener.metrics->rejected_total;  // closed at once by going out of scope
-        return;
-    }
-    if (accepted.client_addr && !listener.rate_limit.allow(*accepted.client_addr, Clock::now())) {
-        ++listener.rate_limited_total;
+    const bool from_proxy = listener.config.accept_proxy_protocol;
+    // Refused connections close at once, by going out of scope.
+    if (from_proxy && !(accepted.client_addr && listener.trusted.allows(*accepted.client_addr))) {
+        ++listener.header_refused[static_cast<std::size_t>(HeaderRefusal::untrusted)];
         ++listener.metrics->rejected_total;
-        return;
+        return log_refused(listener, accepted.client_addr, CloseCause::proxy_header);
     }
-    if (!admit(listener, accepted.client_ip)) {
-        ++listener.metrics->rejected_total;  // closed at once by going out of scope
-        return;
+    if (!has_room(listener)) {
+        ++listener.metrics->rejected_total;
+        return log_refused(listener, accepted.client_addr, CloseCause::limit);
     }
+    // Behind a proxy, the rules apply to the client its header names, once it has arrived.
+    if (!from_proxy) {
+        if (auto refused = admit_client(listener, accepted.client_addr, accepted.client_ip))
+            return log_refused(listener, accepted.client_addr, *refused);
+    }
+    const auto key = open_tunnel(listener, owner.id, accepted);
+    if (!key) return;
+    Tunnel& t = *tunnels_.get(*key);
+    if (!from_proxy) return start_tunnel(*key, t, std::move(accepted.client_ip));
+    t.state = Tunnel::State::header;
+    arm_timer(*key, t, listener.config.proxy_protocol_timeout);
+    // Bytes may have arrived with the connection: an edge-triggered registration would not
+    // report them again.
+    t.client.side.can_read = true;
+    read_proxy_header(*key, t);
+}
+
+// The tunnel of a client accepted on listener `index`, registered and counted as open.
+std::optional<SlabKey> ProxyServer::open_tunnel(ProxyListener& listener, std::uint32_t index,
+                                                StreamListener::Accepted& accepted) {
     if (listener.config.tcp_nodelay) (void)accepted.stream.set_nodelay(true);  // latency only
     const SlabKey key = tunnels_.emplace();
     Tunnel& t = *tunnels_.get(key);
     t.client.stream.emplace(std::move(accepted.stream));
     t.client.side.can_write = true;  // writable interest is added only once a write fills it up
-    t.listener = owner.id;
+    t.listener = index;
     t.upstream = listener.upstream;
     t.last_active = loop_.now_tick();
-    t.client_key = stable_hash(std::as_bytes(std::span(accepted.client_ip)));
+    t.started = Clock::now();
+    t.client_addr = accepted.client_addr;
     if (auto r = loop_.registry().register_source(*t.client.stream, tunnel_token(key, false),
                                                   mio::Interest::readable);
         !r) {
-        spdlog::error("listener '{}': cannot register a connection: {}", owner.name,
+        spdlog::error("listener '{}': cannot register a connection: {}", listener.config.name,
                       r.error().message());
         listener.metrics->add_error(ErrorKind::other);
         (void)tunnels_.remove(key);
-        return;
-    }
-    if (listener.config.max_connections_per_ip != 0 && !accepted.client_ip.empty()) {
-        per_ip_.add(accepted.client_ip);
-        t.client_ip = std::move(accepted.client_ip);  // set only when counted: un-counted on close
+        return std::nullopt;
     }
     ++listener.open;
     listener.metrics->on_open();
@@ -61,25 +92,41 @@ void ProxyServer::on_accept(const BindingOwner& owner, StreamListener::Accepted 
     }
     relay_->start(t.up);
     relay_->start(t.down);
-    if (!queue_proxy_header(t, accepted.client_addr)) {
-        listener.metrics->add_error(ErrorKind::limit);
-        return close_tunnel(key, "no buffer for the PROXY protocol header");
+    return key;
+}
+
+// The client is known (and admitted): balance by it and connect.
+void ProxyServer::start_tunnel(SlabKey key, Tunnel& t, std::string client_ip) {
+    t.state = Tunnel::State::connecting;
+    t.client_key = stable_hash(std::as_bytes(std::span(client_ip)));
+    if (listeners_[t.listener].config.max_connections_per_ip != 0 && !client_ip.empty()) {
+        per_ip_.add(client_ip);
+        t.client_ip = std::move(client_ip);  // set only when counted: un-counted on close
     }
     connect_next(key, t);
 }
 
-// With proxy_protocol on, the header goes first into the upward buffer, so that every server
-// tried gets it before any client byte (nothing is written until a connect succeeds).
-bool ProxyServer::queue_proxy_header(Tunnel& t, const std::optional<mio::net::SocketAddr>& client) {
-    const ProxyProtocol version = upstreams_[t.upstream].config().proxy_protocol;
+// With proxy_protocol on for the server just connected, its header goes out first, straight
+// to the socket: nothing else has been written to it, and a fresh socket's send buffer takes
+// a header whole. (A short write would leave part of it behind the relay's bytes: refused.)
+bool ProxyServer::send_proxy_header(SlabKey key, Tunnel& t) {
+    const Upstream& upstream = upstreams_[t.upstream];
+    const ProxyProtocol version =
+        upstream.servers()[*t.server_index].config.proxy_protocol.value_or(
+            upstream.config().proxy_protocol);
     if (version == ProxyProtocol::off) return true;
-    if (!t.up.buf.ensure(*pool_)) return false;
     std::array<std::byte, kMaxProxyHeader> header;
+    const auto dest = t.client_dest ? t.client_dest : t.client.stream->local_addr();
     const std::size_t n =
-        encode_proxy_header(version, client, t.client.stream->local_addr(), header);
-    std::memcpy(t.up.buf.writable_span().data(), header.data(), n);  // buffers are >= 1 KiB
-    t.up.buf.commit(n);
-    return true;
+        encode_proxy_header(version, ProxyTransport::stream, t.client_addr, dest, header);
+    auto sent = t.server.stream->write(std::span(header.data(), n));
+    if (sent && *sent == n) {
+        upstreams_[t.upstream].servers()[*t.server_index].bytes_to_server += n;
+        return true;
+    }
+    listeners_[t.listener].metrics->add_error(ErrorKind::other);
+    close_tunnel(key, CloseCause::error, "the server's socket did not take the PROXY header");
+    return false;
 }
 
 void ProxyServer::connect_next(SlabKey key, Tunnel& t) {
@@ -96,7 +143,7 @@ void ProxyServer::connect_next(SlabKey key, Tunnel& t) {
         }
     }
     listeners_[t.listener].metrics->add_error(ErrorKind::connect);
-    close_tunnel(key, "no upstream server could be reached");
+    close_tunnel(key, CloseCause::connect_failed);
 }
 
 // Starts the connect to server `index`; false if it failed at once (counted against it).
@@ -134,6 +181,7 @@ void ProxyServer::on_connect_event(SlabKey key, Tunnel& t) {
         return connect_failed(key, t, outcome.error.message());
     }
     t.state = Tunnel::State::open;
+    t.connected = Clock::now();
     loop_.timers().cancel(t.timer);
     // Connected: from now on only readable, until a write fills the socket up. Writable
     // interest on an idle socket would bring an event for every ACK that frees send space.
@@ -142,9 +190,10 @@ void ProxyServer::on_connect_event(SlabKey key, Tunnel& t) {
     if (!loop_.registry().reregister_source(*t.server.stream, tunnel_token(key, true),
                                             mio::Interest::readable)) {
         listeners_[t.listener].metrics->add_error(ErrorKind::other);
-        return close_tunnel(key, "cannot re-register the server socket");
+        return close_tunnel(key, CloseCause::error, "cannot re-register the server socket");
     }
     upstreams_[t.upstream].servers()[*t.server_index].health.on_connect_success(Clock::now());
+    if (!send_proxy_header(key, t)) return;
     advance(key, t);
 }
 
@@ -172,11 +221,13 @@ void ProxyServer::on_tunnel_timer(SlabKey key) {
     Tunnel* t = tunnels_.get(key);
     if (t == nullptr) return;
     t->timer.reset();
-    if (t->state == Tunnel::State::connecting) {
+    if (t->state == Tunnel::State::header) {
+        refuse_header(key, *t, HeaderRefusal::timeout, "no whole PROXY header in time");
+    } else if (t->state == Tunnel::State::connecting) {
         listeners_[t->listener].metrics->add_error(ErrorKind::timeout);
         connect_failed(key, *t, "connect timeout");
     } else {
-        close_tunnel(key, "fin timeout");
+        close_tunnel(key, CloseCause::fin_timeout);
     }
 }
 
@@ -192,19 +243,21 @@ std::optional<std::uint32_t> ProxyServer::check_idle(std::uint64_t token, std::u
     const std::uint32_t due = t->last_active + IdleWheel::ticks_in(timeout);
     if (due > expiry) return due;
     listeners_[t->listener].metrics->add_error(ErrorKind::timeout);
-    close_tunnel(key, "idle timeout");
+    close_tunnel(key, CloseCause::idle_timeout);
     return std::nullopt;
 }
 
-void ProxyServer::close_tunnel(SlabKey key, std::string_view reason, bool reset_client,
-                               bool reset_server) {
+void ProxyServer::close_tunnel(SlabKey key, CloseCause cause, std::string_view detail) {
     auto t = tunnels_.remove(key);
     if (!t) return;
+    log_tunnel(key, *t, cause);
     for (TunnelEnd* end : {&t->client, &t->server}) {
         if (!end->stream) continue;
-        // A reset is forwarded as a reset; a failure only means the peer is already gone.
-        if (end == &t->client ? reset_client : reset_server)
-            (void)end->stream->set_reset_on_close();
+        // A reset is forwarded as a reset (to the other side); a failure only means the peer
+        // is already gone.
+        const CloseCause forwarded =
+            end == &t->client ? CloseCause::server_reset : CloseCause::client_reset;
+        if (cause == forwarded) (void)end->stream->set_reset_on_close();
         (void)loop_.registry().deregister_source(*end->stream);  // closed next: gone either way
     }
     if (t->server_index) --upstreams_[t->upstream].servers()[*t->server_index].active;
@@ -213,7 +266,8 @@ void ProxyServer::close_tunnel(SlabKey key, std::string_view reason, bool reset_
     --listener.open;
     listener.metrics->on_close();
     per_ip_.remove(t->client_ip);  // "" (not counted) is ignored
-    log_conn(spdlog::level::debug, listener.config.name, key.index(), "{}", reason);
+    log_conn(spdlog::level::debug, listener.config.name, key.index(), "{}{}{}",
+             find_name(kCloseCauseNames, cause).value_or("?"), detail.empty() ? "" : ": ", detail);
     loop_.listeners().resume_accepting();
     // Buffers came back to the pool: let starved tunnels try again.
     for (SlabKey k : starved_) {

@@ -7,6 +7,7 @@
 // server (ECONNREFUSED on the connected socket) counts as a failure for passive health and
 // ends the session.
 #include <cerrno>
+#include <cstring>
 
 #include "proxy_server.hpp"
 
@@ -34,7 +35,8 @@ bool ProxyServer::on_datagrams(UdpBinding& binding) {
     for (int n = 0; n < kDatagramBatch; ++n) {
         if (loop_.draining() || !binding.socket) return false;
         // One byte more than the cap, to tell an oversized datagram from one that fits.
-        auto r = binding.socket->recv_from(std::span(scratch_.data(), max + 1));
+        std::byte* payload = scratch_.data() + kMaxProxyHeader;  // room for a PROXY header
+        auto r = binding.socket->recv_from(std::span(payload, max + 1));
         if (!r) {
             if (mio::is_would_block(r.error())) return false;
             listener.udp.drop(UdpDrop::error);
@@ -52,13 +54,14 @@ bool ProxyServer::on_datagrams(UdpBinding& binding) {
             listener.udp.drop(UdpDrop::denied);
             continue;
         }
-        forward(listener, binding, std::span<const std::byte>(scratch_.data(), len), client);
+        forward(listener, binding, std::span(payload, len), client);
     }
     return true;
 }
 
+// `data` is in scratch_, after kMaxProxyHeader bytes of room for a PROXY header.
 void ProxyServer::forward(ProxyListener& listener, const UdpBinding& binding,
-                          std::span<const std::byte> data, const mio::net::SocketAddr& client) {
+                          std::span<std::byte> data, const mio::net::SocketAddr& client) {
     const UdpSessionConfig& udp = listener.config.udp;
     SessionKey id{binding.info.index, client};
     if (udp.session_key == SessionKeyMode::src_ip) id.client.set_port(0);
@@ -77,10 +80,13 @@ void ProxyServer::forward(ProxyListener& listener, const UdpBinding& binding,
     const bool last = udp.session_key == SessionKeyMode::none ||
                       (udp.requests_per_session != 0 && s.requests >= udp.requests_per_session);
     if (last) listener.sessions->detach(*key);  // the client's next datagram: a new session
-    auto sent = s.socket->send(data);
+    std::span<const std::byte> out = data;
+    if (s.proxy_protocol != ProxyProtocol::off) out = with_proxy_header(s, binding, data);
+    auto sent = s.socket->send(out);
     ServerRuntime& server = upstreams_[s.upstream].servers()[s.server];
     if (sent) {
         server.bytes_to_server += *sent;
+        s.bytes_in += data.size();
         return;
     }
     if (mio::is_would_block(sent.error())) return listener.udp.drop(UdpDrop::server_busy);
@@ -94,7 +100,7 @@ std::optional<SlabKey> ProxyServer::open_session(ProxyListener& listener, const 
         const auto victim = table.least_recent();
         if (!victim) break;
         ++listener.udp.sessions_evicted;
-        close_session(*victim, "evicted");
+        close_session(*victim, CloseCause::evicted);
     }
     Upstream& upstream = upstreams_[listener.upstream];
     // hash balancing by the client's IP, from its bytes (no string per session).
@@ -130,6 +136,7 @@ std::optional<SlabKey> ProxyServer::open_session(ProxyListener& listener, const 
     s.binding = binding.info.index;
     s.upstream = listener.upstream;
     s.server = static_cast<std::uint32_t>(*index);
+    s.proxy_protocol = server.config.proxy_protocol.value_or(upstream.config().proxy_protocol);
     s.created = Clock::now();
     SessionKey id{binding.info.index, client};
     if (listener.config.udp.session_key == SessionKeyMode::src_ip) id.client.set_port(0);
@@ -141,6 +148,23 @@ std::optional<SlabKey> ProxyServer::open_session(ProxyListener& listener, const 
     loop_.idle().add(token_of(TokenKind::session, key.value).value,
                      loop_.now_tick() + IdleWheel::ticks_in(listener.config.udp.idle_timeout));
     return key;
+}
+
+// The v2 header (UDP) in front of `data`, in the room scratch_ keeps before it: the spec
+// puts one before every datagram of a session.
+std::span<const std::byte> ProxyServer::with_proxy_header(const UdpSession& s,
+                                                          const UdpBinding& binding,
+                                                          std::span<std::byte> data) {
+    const std::uint32_t index = binding.info.index;
+    if (udp_local_.size() <= index) udp_local_.resize(index + 1);
+    if (!udp_local_[index]) {  // a bound socket's address does not change: asked once
+        if (auto local = binding.socket->local_addr()) udp_local_[index] = *local;
+    }
+    std::array<std::byte, kMaxProxyHeader> header;
+    const std::size_t n = encode_proxy_header(s.proxy_protocol, ProxyTransport::datagram, s.client,
+                                              udp_local_[index], header);
+    std::memcpy(data.data() - n, header.data(), n);
+    return {data.data() - n, data.size() + n};
 }
 
 // Server -> client, on the session socket's readable edge. True: the batch ran out.
@@ -165,6 +189,7 @@ bool ProxyServer::serve_session(SlabKey key, UdpSession& s) {
                        send_datagram(*binding->socket, std::span(scratch_.data(), *r), s.client)) {
             ++listener.udp.datagrams_out;
             listener.metrics->bytes_out += *sent;
+            s.bytes_out += *sent;
         } else {
             listener.udp.drop(mio::is_would_block(sent.error()) ? UdpDrop::client_busy
                                                                 : UdpDrop::error);
@@ -172,7 +197,7 @@ bool ProxyServer::serve_session(SlabKey key, UdpSession& s) {
         // Replies are expected per request: a client that has several requests in flight on
         // one socket (a resolver does) keeps its session until each has its answers.
         if (expected != 0 && s.responses >= std::uint64_t{s.requests} * expected) {
-            close_session(key, "responses received");
+            close_session(key, CloseCause::responses);
             return false;
         }
     }
@@ -191,12 +216,13 @@ void ProxyServer::session_failed(SlabKey key, UdpSession& s, const std::error_co
     listener.metrics->add_error(ErrorKind::connect);
     log_ctx(spdlog::level::debug, {listener.config.name, key.index(), server.label}, "udp: {}",
             ec.message());
-    close_session(key, "refused");
+    close_session(key, CloseCause::server_reset);
 }
 
-void ProxyServer::close_session(SlabKey key, std::string_view reason) {
+void ProxyServer::close_session(SlabKey key, CloseCause cause) {
     auto s = sessions_.remove(key);
     if (!s) return;
+    log_session(*s, cause);
     // Closed next, so the registration goes either way: a failure here changes nothing.
     (void)loop_.registry().deregister_source(*s->socket);
     ProxyListener& listener = listeners_[s->listener];
@@ -204,7 +230,8 @@ void ProxyServer::close_session(SlabKey key, std::string_view reason) {
     --listener.open;
     listener.metrics->on_close();
     --upstreams_[s->upstream].servers()[s->server].active;
-    log_conn(spdlog::level::debug, listener.config.name, key.index(), "udp session {}", reason);
+    log_conn(spdlog::level::debug, listener.config.name, key.index(), "udp session {}",
+             find_name(kCloseCauseNames, cause).value_or("?"));
 }
 
 std::optional<std::uint32_t> ProxyServer::check_session_idle(SlabKey key, std::uint32_t expiry) {
@@ -215,13 +242,13 @@ std::optional<std::uint32_t> ProxyServer::check_session_idle(SlabKey key, std::u
         s->last_active + IdleWheel::ticks_in(listener.config.udp.idle_timeout);
     if (due > expiry) return due;
     ++listener.udp.sessions_expired;
-    close_session(key, "idle timeout");
+    close_session(key, CloseCause::idle_timeout);
     return std::nullopt;
 }
 
 void ProxyServer::on_drain() {
     for (SlabKey key : sessions_.keys())
-        close_session(key, "drain");
+        close_session(key, CloseCause::drain);
 }
 
 }  // namespace app

@@ -24,6 +24,10 @@ struct LogState {
     spdlog::sink_ptr sink;
     std::shared_ptr<ReopenableFileSink> file_sink;  // set when the target is a file
     std::uint64_t dropped_before = 0;               // drops of retired pools
+    // The access log: its own sink and logger, on the same queue and thread as the logs.
+    spdlog::sink_ptr access_sink;
+    std::shared_ptr<ReopenableFileSink> access_file;
+    std::shared_ptr<spdlog::logger> access;
 };
 
 LogState& state() {
@@ -63,7 +67,50 @@ void retire_pool(LogState& s) {
     s.pool.reset();  // the only owner: joins the logging thread
 }
 
+// The access logger on the current queue (or synchronous without one), writing lines as given.
+// Caller holds the state mutex. Rebuilt whenever the queue is replaced: an async logger only
+// holds a weak reference to its queue.
+void rebuild_access_logger(LogState& s) {
+    if (!s.access_sink) {
+        s.access.reset();
+        return;
+    }
+    if (s.pool) {
+        s.access = std::make_shared<spdlog::async_logger>(
+            "access", s.access_sink, s.pool, spdlog::async_overflow_policy::overrun_oldest);
+    } else {
+        s.access = std::make_shared<spdlog::logger>("access", s.access_sink);
+    }
+    s.access->set_level(spdlog::level::info);
+}
+
 }  // namespace
+
+void setup_access_log(const std::string& target) {
+    LogState& s = state();
+    std::shared_ptr<ReopenableFileSink> file;
+    spdlog::sink_ptr sink;
+    if (target != "off") {
+        sink = make_sink(target, file);
+        sink->set_pattern("%v");  // the line is the record, already JSON
+    }
+    const std::lock_guard lock(s.mutex);
+    s.access_sink = std::move(sink);
+    s.access_file = std::move(file);
+    rebuild_access_logger(s);
+}
+
+bool access_log_enabled() noexcept {
+    LogState& s = state();
+    const std::lock_guard lock(s.mutex);
+    return static_cast<bool>(s.access);
+}
+
+void write_access_log(std::string_view line) {
+    LogState& s = state();
+    const std::lock_guard lock(s.mutex);
+    if (s.access) s.access->info("{}", line);
+}
 
 spdlog::level::level_enum parse_log_level(std::string_view name) {
     if (auto level = find_value(kLogLevelNames, name)) return *level;
@@ -96,6 +143,7 @@ void setup_logging(spdlog::level::level_enum level, LogFormat format, const std:
     s.pool = std::move(pool);
     s.sink = std::move(sink);
     s.file_sink = std::move(file);
+    rebuild_access_logger(s);
 }
 
 std::uint64_t log_dropped_total() noexcept {
@@ -108,6 +156,10 @@ void reopen_log_files() {
     LogState& s = state();
     {
         const std::lock_guard lock(s.mutex);
+        if (s.access_file) {
+            s.access_file->request_reopen();
+            s.access->flush();  // async: the sink reopens when the queue gets there
+        }
         if (!s.file_sink) return;
         s.file_sink->request_reopen();
     }
@@ -126,7 +178,9 @@ void flush_logs() {
     sync->set_level(spdlog::default_logger_raw()->level());
     spdlog::set_default_logger(sync);
     retire_pool(s);
-    s.sink->flush();  // also performs a pending reopen
+    rebuild_access_logger(s);  // synchronous now, like the default logger
+    s.sink->flush();           // also performs a pending reopen
+    if (s.access_sink) s.access_sink->flush();
 }
 
 }  // namespace app

@@ -61,6 +61,22 @@ void reopen_log_files();
 /// the next setup_logging(). Thread safety: main thread only.
 void flush_logs();
 
+/// Opens the access log at `target` (stderr, stdout or a file path, appended to), or closes
+/// it for "off". Its lines go through the same bounded queue and thread as the logs (dropped
+/// lines are counted in log_dropped_total()), are written exactly as given (one record per
+/// line), and a file target is reopened by reopen_log_files(). Survives setup_logging().
+/// Errors: std::invalid_argument for an empty target or an unopenable file; nothing changes.
+/// Thread safety: main thread only, like setup_logging().
+void setup_access_log(const std::string& target);
+
+/// Whether an access log is open (so that callers skip building records otherwise).
+/// Thread safety: any thread.
+[[nodiscard]] bool access_log_enabled() noexcept;
+
+/// Queues one access-log line (without its newline). Never blocks; does nothing when no
+/// access log is open. Thread safety: any thread.
+void write_access_log(std::string_view line);
+
 namespace detail {
 /// Encodes the connection context in front of a message (see log_format.hpp).
 void append_conn_context(fmt::memory_buffer& out, std::string_view listener, std::uint64_t conn,
