@@ -3,6 +3,7 @@
 // ones stop accepting while their tunnels finish.
 #include "proxy_server.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <mio/version.hpp>
@@ -40,6 +41,9 @@ ProxyServer::ProxyServer(ProxyConfig config, ReloadFn<ProxyConfig> reload)
     metrics.add_counter("spliced_bytes_total",
                         "Bytes relayed through splice pipes (both directions)",
                         [this] { return relay_->spliced_bytes(); });
+    metrics.add_gauge("upstreams_held",
+                      "Upstreams in memory: the configured ones and retired ones still in use",
+                      [this] { return upstreams_.size(); });
     metrics.add_counter("splice_pipes_refused_total",
                         "Times a direction wanted a splice pipe and relayed through a buffer",
                         [this] { return pipes_->refused_total(); });
@@ -47,7 +51,7 @@ ProxyServer::ProxyServer(ProxyConfig config, ReloadFn<ProxyConfig> reload)
     open_access_log(config_.access_log.target);
     tunnels_.reserve(config_.runtime.max_connections);
     loop_.timers().reserve(config_.runtime.max_connections);
-    rebuild_upstreams(config_);
+    (void)rebuild_upstreams(config_);  // nothing to undo at start
     for (const auto& l : config_.listeners)
         open_listener(l);
     open_admin();
@@ -155,35 +159,57 @@ void ProxyServer::on_tick(Clock::time_point now) {
 
 // Upstreams: unchanged ones keep their state (health, counters); changed or new ones are built
 // afresh (with their active checks) and the old objects retire once no tunnel uses them.
+// A retired upstream's slot is reused once no tunnel, session or check uses it, so that
+// reloads do not make the proxy grow.
 ProxyServer::UpstreamChanges ProxyServer::rebuild_upstreams(const ProxyConfig& next) {
-    UpstreamChanges changes{{}, upstreams_.size()};
-    std::uint64_t seed = 0x9e3779b97f4a7c15ull + upstreams_.size();
-    for (std::uint32_t i = 0; i < changes.first_added; ++i) {
+    UpstreamChanges changes;
+    const std::size_t before = upstreams_.size();
+    for (std::uint32_t i = 0; i < before; ++i) {
         Upstream& old = upstreams_[i];
         if (old.retired) continue;
         const UpstreamConfig* wanted = next.upstream(old.config().name);
         if (wanted != nullptr && *wanted == old.config()) continue;
-        old.retired = true;
+        retire_upstream(i);
         changes.retired.push_back(i);
     }
     for (const UpstreamConfig& u : next.upstreams) {
         bool kept = false;
-        for (std::uint32_t i = 0; i < changes.first_added; ++i)
+        for (std::uint32_t i = 0; i < upstreams_.size(); ++i)
             kept = kept || (!upstreams_[i].retired && upstreams_[i].config().name == u.name);
         if (kept) continue;
-        upstreams_.emplace_back(u, seed++);
-        add_checks(static_cast<std::uint32_t>(upstreams_.size() - 1));
+        const std::uint32_t index = place_upstream(u, ++seed_, changes.retired);
+        changes.added.push_back(index);
+        add_checks(index);
     }
     return changes;
 }
 
-// A refused reload: the upstreams it added retire (their checks stop), the old ones return.
+// `keep`: retired by this reload, so a refusal can bring them back: not reused yet.
+std::uint32_t ProxyServer::place_upstream(const UpstreamConfig& config, std::uint64_t seed,
+                                          std::span<const std::uint32_t> keep) {
+    for (std::uint32_t i = 0; i < upstreams_.size(); ++i) {
+        if (!upstreams_[i].retired || upstreams_[i].users != 0 || !checks_idle(i)) continue;
+        if (std::find(keep.begin(), keep.end(), i) != keep.end()) continue;
+        upstreams_[i] = Upstream(config, seed);
+        return i;
+    }
+    upstreams_.emplace_back(config, seed);
+    return static_cast<std::uint32_t>(upstreams_.size() - 1);
+}
+
+void ProxyServer::retire_upstream(std::uint32_t index) {
+    upstreams_[index].retired = true;
+    stop_checks(index);
+}
+
+// A refused reload: the upstreams it added retire, the old ones return (with their checks).
 void ProxyServer::revert_upstreams(const UpstreamChanges& changes) {
-    for (std::size_t i = changes.first_added; i < upstreams_.size(); ++i)
-        upstreams_[i].retired = true;
-    // Their checks' timers are still scheduled: no timer fires while a reload runs.
-    for (std::uint32_t i : changes.retired)
+    for (std::uint32_t i : changes.added)
+        retire_upstream(i);
+    for (std::uint32_t i : changes.retired) {
         upstreams_[i].retired = false;
+        add_checks(i);
+    }
 }
 
 // Closes what `plan` closes and opens what it opens. If one listener cannot open, everything
@@ -191,8 +217,10 @@ void ProxyServer::revert_upstreams(const UpstreamChanges& changes) {
 // changes are undone) and the reason is returned. Connections are never cut either way.
 std::optional<std::string> ProxyServer::switch_listeners(
     const ListenerPlan<ProxyListenerConfig>& plan, const UpstreamChanges& changes) {
-    for (std::uint32_t i : plan.close)
+    for (std::uint32_t i : plan.close) {
         retire_listener(listeners_[i], i, loop_.listeners());
+        release_if_done(listeners_[i]);
+    }
     const std::size_t first_new = listeners_.size();
     try {
         for (const ProxyListenerConfig* c : plan.open)
@@ -208,6 +236,15 @@ std::optional<std::string> ProxyServer::switch_listeners(
         }
         return std::string(e.what());
     }
+}
+
+// A retired listener whose last tunnel or session ended gives back what it holds (a UDP
+// listener's session table is sized for max_sessions); its small record stays.
+void ProxyServer::release_if_done(ProxyListener& listener) {
+    if (!listener.retired || listener.open != 0) return;
+    listener.sessions.reset();
+    listener.access = AccessList();
+    listener.trusted = AccessList();
 }
 
 // Throws std::runtime_error naming the target if it cannot be opened.

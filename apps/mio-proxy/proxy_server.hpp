@@ -153,6 +153,8 @@ struct Tunnel {
 
 /// An active health check of one server.
 struct HealthCheck {
+    /// The upstream checked; kFree for a slot that a retired upstream's check left.
+    static constexpr std::uint32_t kFree = ~std::uint32_t{0};
     std::uint32_t upstream = 0;
     std::uint32_t server = 0;
     StreamProbe probe;
@@ -205,10 +207,14 @@ private:
     /// What rebuild_upstreams() did, so that a refused reload can undo it.
     struct UpstreamChanges {
         std::vector<std::uint32_t> retired;
-        std::size_t first_added = 0;
+        std::vector<std::uint32_t> added;  ///< slots built afresh (new, or reused)
     };
+    std::uint32_t place_upstream(const UpstreamConfig& config, std::uint64_t seed,
+                                 std::span<const std::uint32_t> keep);
+    void retire_upstream(std::uint32_t index);
     void apply(ProxyConfig next);
     void open_access_log(const std::string& target);
+    void release_if_done(ProxyListener& listener);
     std::optional<std::string> switch_listeners(const ListenerPlan<ProxyListenerConfig>& plan,
                                                 const UpstreamChanges& changes);
     UpstreamChanges rebuild_upstreams(const ProxyConfig& next);
@@ -268,6 +274,8 @@ private:
 
     // proxy_health.cpp
     void add_checks(std::uint32_t upstream);
+    void stop_checks(std::uint32_t upstream);
+    [[nodiscard]] bool checks_idle(std::uint32_t upstream) const;
     void start_check(std::uint32_t index);
     void on_check_event(std::uint32_t index);
     void finish_check(std::uint32_t index, bool ok, std::string_view why);
@@ -285,6 +293,7 @@ private:
     DaemonLoop loop_;
     std::deque<ProxyListener> listeners_;
     std::deque<Upstream> upstreams_;
+    std::uint64_t seed_ = 0x9e3779b97f4a7c15ull;  ///< each new upstream's balancer seed
     std::vector<HealthCheck> checks_;
     // The pools come before the tunnels that hold their buffers and pipes.
     std::unique_ptr<BufferPool> pool_;

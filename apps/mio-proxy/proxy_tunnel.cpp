@@ -84,6 +84,7 @@ std::optional<SlabKey> ProxyServer::open_tunnel(ProxyListener& listener, std::ui
         return std::nullopt;
     }
     ++listener.open;
+    ++upstreams_[t.upstream].users;
     listener.metrics->on_open();
     const auto idle = upstreams_[t.upstream].config().idle_timeout;
     if (idle.count() > 0) {
@@ -264,7 +265,9 @@ void ProxyServer::close_tunnel(SlabKey key, CloseCause cause, std::string_view d
     loop_.timers().cancel(t->timer);
     ProxyListener& listener = listeners_[t->listener];
     --listener.open;
+    --upstreams_[t->upstream].users;
     listener.metrics->on_close();
+    release_if_done(listener);
     per_ip_.remove(t->client_ip);  // "" (not counted) is ignored
     log_conn(spdlog::level::debug, listener.config.name, key.index(), "{}{}{}",
              find_name(kCloseCauseNames, cause).value_or("?"), detail.empty() ? "" : ": ", detail);

@@ -142,6 +142,7 @@ std::optional<SlabKey> ProxyServer::open_session(ProxyListener& listener, const 
     if (listener.config.udp.session_key == SessionKeyMode::src_ip) id.client.set_port(0);
     table.insert(id, key);
     ++listener.open;
+    ++upstream.users;
     listener.metrics->on_open();
     ++server.active;
     ++server.connections_total;
@@ -230,6 +231,8 @@ void ProxyServer::close_session(SlabKey key, CloseCause cause) {
     --listener.open;
     listener.metrics->on_close();
     --upstreams_[s->upstream].servers()[s->server].active;
+    --upstreams_[s->upstream].users;
+    release_if_done(listener);
     log_conn(spdlog::level::debug, listener.config.name, key.index(), "udp session {}",
              find_name(kCloseCauseNames, cause).value_or("?"));
 }

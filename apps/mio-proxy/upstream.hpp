@@ -37,7 +37,8 @@ public:
     [[nodiscard]] const UpstreamConfig& config() const noexcept { return config_; }
     [[nodiscard]] std::vector<ServerRuntime>& servers() noexcept { return servers_; }
     [[nodiscard]] const std::vector<ServerRuntime>& servers() const noexcept { return servers_; }
-    bool retired = false;
+    bool retired = false;     ///< replaced by a reload: no new tunnels or sessions
+    std::uint32_t users = 0;  ///< tunnels and sessions that use it (a retired one is freed at 0)
 
 private:
     UpstreamConfig config_;

@@ -77,3 +77,31 @@ TEST_CASE("proxy: POST /reload answers with the outcome", "[e2e][proxy]") {
 }
 
 #endif  // MIO_PROXY_PATH
+
+TEST_CASE("proxy: 1,000 reloads that replace an upstream leave nothing behind", "[e2e][proxy]") {
+    Backend echo;
+    const auto config = [&](int weight) {
+        return proxy_base() + proxy_listener("front", "u") +
+               proxy_upstream(
+                   "u", {"address = \"" + echo.addr() + "\", weight = " + std::to_string(weight)},
+                   "", "[upstreams.u.health]\ninterval = \"1s\"\ntimeout = \"500ms\"\n");
+    };
+    ProxyProcess proxy(config(1));
+    const std::string held = "mio_proxy_upstreams_held";
+    // A tunnel that lasts through every reload keeps the first upstream (retired) alive.
+    Client lasting = Client::tcp(proxy.front());
+    CHECK(lasting.echo("before") == "before");
+    for (int i = 1; i <= 1000; ++i)
+        proxy.reload(config(1 + i % 2));  // a changed weight: the upstream is rebuilt
+    // The first (held), the live one and the one the last reload retired (kept until the
+    // next, so that a refused reload could bring it back): every other one was reused.
+    CHECK(series(proxy.metrics(), held) == 3u);
+    CHECK(lasting.echo("after") == "after");
+    lasting.close();
+    Client fresh = Client::tcp(proxy.front());
+    CHECK(fresh.echo("new") == "new");
+    CHECK(eventually(
+        [&] { return proxy.upstreams().find("\"healthy\":true") != std::string::npos; }));
+    proxy.reload(config(3));
+    CHECK(series(proxy.metrics(), held) == 3u);
+}
