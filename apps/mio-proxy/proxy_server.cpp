@@ -217,14 +217,13 @@ void ProxyServer::revert_upstreams(const UpstreamChanges& changes) {
 // changes are undone) and the reason is returned. Connections are never cut either way.
 std::optional<std::string> ProxyServer::switch_listeners(
     const ListenerPlan<ProxyListenerConfig>& plan, const UpstreamChanges& changes) {
-    for (std::uint32_t i : plan.close) {
+    for (std::uint32_t i : plan.close)
         retire_listener(listeners_[i], i, loop_.listeners());
-        release_if_done(listeners_[i]);
-    }
     const std::size_t first_new = listeners_.size();
     try {
         for (const ProxyListenerConfig* c : plan.open)
             open_listener(*c);
+        end_closed_listeners(plan.close);
         return std::nullopt;
     } catch (const std::exception& e) {
         for (std::size_t i = first_new; i < listeners_.size(); ++i)
@@ -234,7 +233,17 @@ std::optional<std::string> ProxyServer::switch_listeners(
             const ProxyListenerConfig old = listeners_[i].config;
             reload_step([&] { open_listener(old); });
         }
+        end_closed_listeners(plan.close);
         return std::string(e.what());
+    }
+}
+
+// The UDP sessions of listeners whose sockets closed end (their replies would have to leave
+// from the socket that is gone; a client's next datagram starts a session on the new one).
+void ProxyServer::end_closed_listeners(std::span<const std::uint32_t> closed) {
+    for (std::uint32_t i : closed) {
+        if (listeners_[i].sessions) close_sessions_of(i);
+        release_if_done(listeners_[i]);
     }
 }
 

@@ -215,6 +215,7 @@ private:
     void apply(ProxyConfig next);
     void open_access_log(const std::string& target);
     void release_if_done(ProxyListener& listener);
+    void end_closed_listeners(std::span<const std::uint32_t> closed);
     std::optional<std::string> switch_listeners(const ListenerPlan<ProxyListenerConfig>& plan,
                                                 const UpstreamChanges& changes);
     UpstreamChanges rebuild_upstreams(const ProxyConfig& next);
@@ -262,6 +263,7 @@ private:
     bool serve_session(SlabKey key, UdpSession& s);
     void session_failed(SlabKey key, UdpSession& s, const std::error_code& ec);
     void close_session(SlabKey key, CloseCause cause);
+    void close_sessions_of(std::uint32_t listener);
     std::optional<std::uint32_t> check_session_idle(SlabKey key, std::uint32_t expiry);
     std::string render_sessions();
 

@@ -254,4 +254,10 @@ void ProxyServer::on_drain() {
         close_session(key, CloseCause::drain);
 }
 
+void ProxyServer::close_sessions_of(std::uint32_t listener) {
+    for (SlabKey key : sessions_.keys()) {
+        if (sessions_.get(key)->listener == listener) close_session(key, CloseCause::drain);
+    }
+}
+
 }  // namespace app

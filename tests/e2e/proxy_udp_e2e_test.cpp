@@ -356,4 +356,26 @@ TEST_CASE("proxy udp: IPv6 clients and servers", "[e2e][proxy]") {
     CHECK(sessions.body.find("\"server\":\"" + a.addr() + "\"") != std::string::npos);
 }
 
+TEST_CASE("proxy udp: a reload that re-binds a listener: clients go on with new sessions",
+          "[e2e][proxy]") {
+    UdpBackend a;
+    const std::string first = "127.0.0.1:" + std::to_string(free_tcp_and_udp_port());
+    const std::string second = "127.0.0.1:" + std::to_string(free_tcp_and_udp_port());
+    const auto config = [&](const std::string& bind) {
+        return proxy_base() + "[listeners.front]\nbind = " + bind +
+               "\nupstream = \"u\"\nprotocol = \"udp\"\n" + proxy_upstream("u", {a.addr()});
+    };
+    ProxyProcess proxy(config("\"" + first + "\""));
+    DatagramClient c = DatagramClient::udp();
+    c.send_to(first, "before");
+    CHECK(c.recv() == std::string("before"));
+    proxy.reload(config("[\"" + first + "\", \"" + second + "\"]"));  // re-bound: a new socket
+    CHECK(metric(proxy, kOpen) == 0);  // the old socket's sessions ended with it
+    c.send_to(first, "after");
+    CHECK(c.recv() == std::string("after"));
+    c.send_to(second, "and here");
+    CHECK(c.recv() == std::string("and here"));
+    CHECK(metric(proxy, kOpen) == 2);
+    CHECK(metric(proxy, kCreated) == 3);
+}
 #endif  // MIO_PROXY_PATH
