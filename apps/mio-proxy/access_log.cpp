@@ -60,7 +60,7 @@ std::string format_access_record(const AccessRecord& r) {
     append_string_or_null(out, "client", r.client ? r.client->to_string() : std::string());
     append_string_or_null(out, "server", r.server);
     const bool udp = r.protocol == "udp";
-    if (!udp) fmt::format_to(std::back_inserter(out), ",\"attempts\":{}", r.attempts);
+    if (!udp) fmt::format_to(std::back_inserter(out), ",\"retries\":{}", r.retries);
     fmt::format_to(std::back_inserter(out), ",\"bytes_in\":{},\"bytes_out\":{}", r.bytes_in,
                    r.bytes_out);
     if (udp) {

@@ -63,7 +63,7 @@ struct AccessRecord {
     std::string_view protocol{};                         ///< "tcp" or "udp"
     std::optional<mio::net::SocketAddr> client{};        ///< absent for a Unix client
     std::string_view server{};                           ///< "" before one was picked
-    std::uint32_t attempts = 0;                          ///< servers tried (TCP): retries + 1
+    std::uint32_t retries = 0;                           ///< servers tried after the first (TCP)
     std::uint64_t bytes_in = 0;                          ///< from the client
     std::uint64_t bytes_out = 0;                         ///< to the client
     std::uint64_t datagrams_in = 0;                      ///< UDP only
@@ -76,10 +76,10 @@ struct AccessRecord {
 
 /// The record as one JSON object without a newline, e.g.
 /// {"time":"2026-12-03T14:00:00.123Z","event":"end","listener":"web","protocol":"tcp",
-///  "client":"192.0.2.1:5000","server":"10.0.0.2:80","attempts":1,"bytes_in":120,
+///  "client":"192.0.2.1:5000","server":"10.0.0.2:80","retries":0,"bytes_in":120,
 ///  "bytes_out":5120,"connect_ms":0.412,"duration_ms":35.210,"closed_by":"client",
 ///  "reason":"client_fin"}
-/// UDP records carry "datagrams_in"/"datagrams_out" instead of "attempts" and "connect_ms";
+/// UDP records carry "datagrams_in"/"datagrams_out" instead of "retries" and "connect_ms";
 /// absent values are null. Throws only std::bad_alloc.
 [[nodiscard]] std::string format_access_record(const AccessRecord& record);
 

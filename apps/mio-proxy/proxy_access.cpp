@@ -24,7 +24,7 @@ void ProxyServer::log_tunnel(SlabKey, const Tunnel& t, std::optional<CloseCause>
         .client = t.client_addr,
         .server = t.server_index ? std::string_view(upstream.servers()[*t.server_index].label)
                                  : std::string_view{},
-        .attempts = t.attempts,
+        .retries = t.attempts > 0 ? t.attempts - 1u : 0u,
         .bytes_in = t.bytes_in,
         .bytes_out = t.bytes_out,
         .duration = since(t.started, now),

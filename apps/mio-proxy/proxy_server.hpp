@@ -39,6 +39,7 @@ namespace app {
 enum class UdpDrop : std::uint8_t {
     denied,
     rate_limited,
+    ip_limit,
     oversize,
     no_server,
     no_socket,
@@ -47,9 +48,10 @@ enum class UdpDrop : std::uint8_t {
     error
 };
 
-inline constexpr EnumNames<UdpDrop, 8> kUdpDropNames{{
+inline constexpr EnumNames<UdpDrop, 9> kUdpDropNames{{
     {"denied", UdpDrop::denied},              // the listener's allow/deny rules
     {"rate_limited", UdpDrop::rate_limited},  // a new session over rate_limit_per_ip
+    {"ip_limit", UdpDrop::ip_limit},          // a new session over max_connections_per_ip
     {"oversize", UdpDrop::oversize},          // above max_datagram
     {"no_server", UdpDrop::no_server},        // no eligible server for a new session
     {"no_socket", UdpDrop::no_socket},        // no descriptor for a new session's socket
@@ -110,6 +112,7 @@ struct UdpSession {
     std::uint64_t bytes_in = 0;   ///< from the client
     std::uint64_t bytes_out = 0;  ///< to it
     bool queued = false;          ///< in session_ready_ (ReadyList)
+    bool ip_counted = false;      ///< in per_ip_ (max_connections_per_ip)
 };
 
 /// One socket of a tunnel and its readiness.
@@ -260,6 +263,8 @@ private:
                                                  std::span<std::byte> data);
     std::optional<SlabKey> open_session(ProxyListener& listener, const UdpBinding& binding,
                                         const mio::net::SocketAddr& client);
+    std::optional<mio::net::UdpSocket> connected_socket(ProxyListener& listener,
+                                                        const mio::net::SocketAddr& to);
     bool serve_session(SlabKey key, UdpSession& s);
     void session_failed(SlabKey key, UdpSession& s, const std::error_code& ec);
     void close_session(SlabKey key, CloseCause cause);

@@ -95,6 +95,14 @@ void ProxyServer::forward(ProxyListener& listener, const UdpBinding& binding,
 
 std::optional<SlabKey> ProxyServer::open_session(ProxyListener& listener, const UdpBinding& binding,
                                                  const mio::net::SocketAddr& client) {
+    const std::uint32_t per_ip = listener.config.max_connections_per_ip;
+    // Only with a per-IP limit is the client's IP made a string (once per new session).
+    const std::string client_ip = per_ip != 0 ? client.ip_string() : std::string();
+    if (!per_ip_.admits(client_ip, per_ip)) {
+        ++listener.metrics->rejected_total;
+        listener.udp.drop(UdpDrop::ip_limit);
+        return std::nullopt;
+    }
     SessionTable& table = *listener.sessions;
     while (table.full()) {
         const auto victim = table.least_recent();
@@ -111,17 +119,8 @@ std::optional<SlabKey> ProxyServer::open_session(ProxyListener& listener, const 
         return std::nullopt;
     }
     ServerRuntime& server = upstream.servers()[*index];
-    const mio::net::SocketAddr to = server.config.address.inet();
-    auto socket = mio::net::UdpSocket::bind(any_address_like(to));
-    if (socket) {
-        if (auto r = socket->connect(to); !r) socket = mio::fail(r.error());
-    }
-    if (!socket) {
-        const bool out_of_fds = socket.error() == std::errc::too_many_files_open ||
-                                socket.error() == std::errc::too_many_files_open_in_system;
-        listener.udp.drop(out_of_fds ? UdpDrop::no_socket : UdpDrop::error);
-        return std::nullopt;
-    }
+    auto socket = connected_socket(listener, server.config.address.inet());
+    if (!socket) return std::nullopt;  // dropped (counted)
     const SlabKey key = sessions_.emplace();
     UdpSession& s = *sessions_.get(key);
     s.socket.emplace(std::move(*socket));
@@ -138,6 +137,10 @@ std::optional<SlabKey> ProxyServer::open_session(ProxyListener& listener, const 
     s.server = static_cast<std::uint32_t>(*index);
     s.proxy_protocol = server.config.proxy_protocol.value_or(upstream.config().proxy_protocol);
     s.created = Clock::now();
+    if (!client_ip.empty()) {
+        per_ip_.add(client_ip);
+        s.ip_counted = true;
+    }
     SessionKey id{binding.info.index, client};
     if (listener.config.udp.session_key == SessionKeyMode::src_ip) id.client.set_port(0);
     table.insert(id, key);
@@ -166,6 +169,20 @@ std::span<const std::byte> ProxyServer::with_proxy_header(const UdpSession& s,
                                               udp_local_[index], header);
     std::memcpy(data.data() - n, header.data(), n);
     return {data.data() - n, data.size() + n};
+}
+
+// A socket connected to `to` for a new session; nullopt (the drop counted) if none can be had.
+std::optional<mio::net::UdpSocket> ProxyServer::connected_socket(ProxyListener& listener,
+                                                                 const mio::net::SocketAddr& to) {
+    auto socket = mio::net::UdpSocket::bind(any_address_like(to));
+    if (socket) {
+        if (auto r = socket->connect(to); !r) socket = mio::fail(r.error());
+    }
+    if (socket) return std::move(*socket);
+    const bool out_of_fds = socket.error() == std::errc::too_many_files_open ||
+                            socket.error() == std::errc::too_many_files_open_in_system;
+    listener.udp.drop(out_of_fds ? UdpDrop::no_socket : UdpDrop::error);
+    return std::nullopt;
 }
 
 // Server -> client, on the session socket's readable edge. True: the batch ran out.
@@ -232,6 +249,7 @@ void ProxyServer::close_session(SlabKey key, CloseCause cause) {
     listener.metrics->on_close();
     --upstreams_[s->upstream].servers()[s->server].active;
     --upstreams_[s->upstream].users;
+    if (s->ip_counted) per_ip_.remove(s->client.ip_string());
     release_if_done(listener);
     log_conn(spdlog::level::debug, listener.config.name, key.index(), "udp session {}",
              find_name(kCloseCauseNames, cause).value_or("?"));

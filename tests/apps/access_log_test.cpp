@@ -24,7 +24,7 @@ TEST_CASE("access log: a TCP record", "[proxy][access_log]") {
         .protocol = "tcp",
         .client = mio::net::SocketAddr::parse("192.0.2.1:5000").value(),
         .server = "10.0.0.2:80",
-        .attempts = 2,
+        .retries = 1,
         .bytes_in = 120,
         .bytes_out = 5120,
         .connect = 412us,
@@ -34,7 +34,7 @@ TEST_CASE("access log: a TCP record", "[proxy][access_log]") {
     CHECK(app::format_access_record(r) ==
           "{\"time\":\"2026-12-03T12:00:00.250Z\",\"event\":\"end\",\"listener\":\"web\","
           "\"protocol\":\"tcp\",\"client\":\"192.0.2.1:5000\",\"server\":\"10.0.0.2:80\","
-          "\"attempts\":2,\"bytes_in\":120,\"bytes_out\":5120,\"connect_ms\":0.412,"
+          "\"retries\":1,\"bytes_in\":120,\"bytes_out\":5120,\"connect_ms\":0.412,"
           "\"duration_ms\":35.210,\"closed_by\":\"server\",\"reason\":\"server_fin\"}");
 }
 
@@ -42,7 +42,7 @@ TEST_CASE("access log: unknowns are null; an open one has no cause", "[proxy][ac
     AccessRecord r{.time = at_noon(), .listener = "a\"b", .protocol = "tcp", .ended = false};
     CHECK(app::format_access_record(r) ==
           "{\"time\":\"2026-12-03T12:00:00.250Z\",\"event\":\"interval\",\"listener\":\"a\\\"b\","
-          "\"protocol\":\"tcp\",\"client\":null,\"server\":null,\"attempts\":0,\"bytes_in\":0,"
+          "\"protocol\":\"tcp\",\"client\":null,\"server\":null,\"retries\":0,\"bytes_in\":0,"
           "\"bytes_out\":0,\"connect_ms\":null,\"duration_ms\":0.000}");
 }
 

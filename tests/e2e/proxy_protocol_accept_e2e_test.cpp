@@ -210,7 +210,7 @@ TEST_CASE("proxy: the access log has a line per connection and session, and why 
         CHECK(c.read_to_eof().eof);
     }
     CHECK(has("\"listener\":\"front\",\"protocol\":\"tcp\",\"client\":\"127.0.0.1:"));
-    CHECK(has("\"attempts\":1,\"bytes_in\":5,\"bytes_out\":5,\"connect_ms\":"));
+    CHECK(has("\"retries\":0,\"bytes_in\":5,\"bytes_out\":5,\"connect_ms\":"));
     CHECK(has("\"closed_by\":\"client\",\"reason\":\"client_fin\"}"));
     {
         Client denied = tcp_from(proxy.front(), "127.0.0.3");

@@ -40,8 +40,8 @@ TEST_CASE("proxy: PROXY v1 and v2 headers reach the server before the client's b
                    std::to_string(fport) + "\r\n";
         } else {
             const std::string loopback("\x7f\x00\x00\x01", 4);  // 127.0.0.1
-            want = std::string("\r\n\r\n\0\r\nQUIT\n", 12) + "\x21\x11" + be16(12) +
-                   loopback + loopback + be16(cport) + be16(fport);
+            want = std::string("\r\n\r\n\0\r\nQUIT\n", 12) + "\x21\x11" + be16(12) + loopback +
+                   loopback + be16(cport) + be16(fport);
         }
         want += "hello";
         CHECK(s.recv_exact(want.size()) == want);

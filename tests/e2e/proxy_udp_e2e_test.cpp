@@ -327,6 +327,29 @@ TEST_CASE("proxy: rate_limit_per_ip bounds new connections and sessions per clie
           1u);
 }
 
+TEST_CASE("proxy udp: max_connections_per_ip bounds a client IP's sessions", "[e2e][proxy]") {
+    UdpBackend echo;
+    ProxyProcess proxy(
+        proxy_base() +
+        proxy_listener("front", "u", "protocol = \"udp\"\nmax_connections_per_ip = 2\n") +
+        proxy_upstream("u", {echo.addr()}));
+    const std::string front = proxy.front();
+    DatagramClient a = DatagramClient::udp(), b = DatagramClient::udp();
+    DatagramClient c = DatagramClient::udp(), d = DatagramClient::udp("127.0.0.2");
+    for (DatagramClient* x : {&a, &b}) {
+        x->send_to(front, "session");
+        CHECK(x->recv() == std::string("session"));
+    }
+    c.send_to(front, "a third from 127.0.0.1");  // dropped, counted
+    d.send_to(front, "another IP");              // its own budget
+    CHECK(d.recv() == std::string("another IP"));
+    a.send_to(front, "old session");
+    CHECK(a.recv() == std::string("old session"));
+    CHECK(c.drain().empty());
+    CHECK(series(proxy.metrics(),
+                 "mio_proxy_udp_dropped_total{listener=\"front\",reason=\"ip_limit\"}") == 1u);
+}
+
 TEST_CASE("proxy udp: IPv6 clients and servers", "[e2e][proxy]") {
     if (!mio::test::ipv6_available()) {
         WARN("no IPv6 loopback here: skipped");
