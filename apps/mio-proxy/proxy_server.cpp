@@ -47,7 +47,12 @@ ProxyServer::ProxyServer(ProxyConfig config, ReloadFn<ProxyConfig> reload)
     metrics.add_counter("splice_pipes_refused_total",
                         "Times a direction wanted a splice pipe and relayed through a buffer",
                         [this] { return pipes_->refused_total(); });
-    scratch_.resize(kMaxProxyHeader + kMaxUdpPayload + 1);
+    constexpr std::size_t kSlotBytes = kMaxProxyHeader + kMaxUdpPayload + 1;
+    udp_arena_ = std::make_unique_for_overwrite<std::byte[]>(kUdpBatch * kSlotBytes);
+    for (std::size_t i = 0; i < kUdpBatch; ++i) {
+        udp_slots_[i].buffer = {udp_arena_.get() + i * kSlotBytes + kMaxProxyHeader,
+                                kMaxUdpPayload + 1};
+    }
     open_access_log(config_.access_log.target);
     tunnels_.reserve(config_.runtime.max_connections);
     loop_.timers().reserve(config_.runtime.max_connections);

@@ -35,6 +35,9 @@
 
 namespace app {
 
+/// Datagrams received per system call (UdpSocket::recv_batch).
+inline constexpr std::size_t kUdpBatch = 16;
+
 /// Why a UDP datagram was dropped (a metric label each).
 enum class UdpDrop : std::uint8_t {
     denied,
@@ -266,6 +269,7 @@ private:
     std::optional<mio::net::UdpSocket> connected_socket(ProxyListener& listener,
                                                         const mio::net::SocketAddr& to);
     bool serve_session(SlabKey key, UdpSession& s);
+    bool reply(SlabKey key, UdpSession& s, std::span<const std::byte> data);
     void session_failed(SlabKey key, UdpSession& s, const std::error_code& ec);
     void close_session(SlabKey key, CloseCause cause);
     void close_sessions_of(std::uint32_t listener);
@@ -311,9 +315,11 @@ private:
     Slab<UdpSession> sessions_;
     ReadyList<UdpSession> session_ready_;
     bool admin_pending_ = false;  ///< re-open the admin endpoint after this turn's events
-    /// One datagram, any session: kMaxProxyHeader bytes of room for a PROXY header, then
-    /// the payload (max payload + 1, to tell an oversized one).
-    std::vector<std::byte> scratch_;
+    /// One batch of datagrams, any socket: each slot's buffer (max payload + 1, to tell an
+    /// oversized one) follows kMaxProxyHeader bytes of room for a PROXY header, in
+    /// udp_arena_ (not zeroed: only the pages that datagrams touch are resident).
+    std::unique_ptr<std::byte[]> udp_arena_;
+    std::array<mio::net::DatagramSlot, kUdpBatch> udp_slots_{};
     /// The local address of each UDP binding (by index), learnt once, for PROXY headers.
     std::vector<std::optional<mio::net::SocketAddr>> udp_local_;
     std::vector<SlabKey> starved_;

@@ -6,6 +6,7 @@
 // contract, and the proxy never buffers behind a slow peer. ICMP "port unreachable" from a
 // server (ECONNREFUSED on the connected socket) counts as a failure for passive health and
 // ends the session.
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -14,7 +15,8 @@
 namespace app {
 namespace {
 
-constexpr int kDatagramBatch = 64;
+// A wake-up reads at most kDatagramRounds batches of kUdpBatch datagrams (64) per socket.
+constexpr int kDatagramRounds = 4;
 
 mio::net::SocketAddr any_address_like(const mio::net::SocketAddr& peer) {
     if (peer.is_ipv6()) return mio::net::SocketAddr::v6({}, 0);
@@ -27,39 +29,38 @@ bool is_refused(const std::error_code& ec) {
 
 }  // namespace
 
-// Client -> server, on the listener socket's readable edge. True: the batch ran out with more
-// to read (run again after the other events).
+// Client -> server, on the listener socket's readable edge, in batches (one recvmmsg each
+// on Linux). True: the budget ran out with more to read (run again after the other events).
 bool ProxyServer::on_datagrams(UdpBinding& binding) {
     ProxyListener& listener = listeners_[binding.info.owner.id];
     const std::size_t max = listener.config.udp.max_datagram;
-    for (int n = 0; n < kDatagramBatch; ++n) {
+    for (int round = 0; round < kDatagramRounds; ++round) {
         if (loop_.draining() || !binding.socket) return false;
-        // One byte more than the cap, to tell an oversized datagram from one that fits.
-        std::byte* payload = scratch_.data() + kMaxProxyHeader;  // room for a PROXY header
-        auto r = binding.socket->recv_from(std::span(payload, max + 1));
-        if (!r) {
-            if (mio::is_would_block(r.error())) return false;
+        auto got = binding.socket->recv_batch(udp_slots_);
+        if (!got) {
+            if (mio::is_would_block(got.error())) return false;
             listener.udp.drop(UdpDrop::error);
             continue;
         }
-        const auto& [len, client] = *r;
-        ++listener.udp.datagrams_in;
-        listener.metrics->bytes_in += len;
-        if (len > max) {
-            listener.udp.drop(UdpDrop::oversize);
-            continue;
+        for (std::size_t i = 0; i < *got; ++i) {
+            const mio::net::DatagramSlot& slot = udp_slots_[i];
+            ++listener.udp.datagrams_in;
+            listener.metrics->bytes_in += slot.size;
+            if (slot.size > max || slot.truncated) {
+                listener.udp.drop(UdpDrop::oversize);
+            } else if (!listener.access.allows(slot.peer)) {
+                ++listener.denied_total;
+                listener.udp.drop(UdpDrop::denied);
+            } else {
+                forward(listener, binding, slot.buffer.first(slot.size), slot.peer);
+            }
         }
-        if (!listener.access.allows(client)) {
-            ++listener.denied_total;
-            listener.udp.drop(UdpDrop::denied);
-            continue;
-        }
-        forward(listener, binding, std::span(payload, len), client);
+        if (*got < udp_slots_.size()) return false;  // a short batch: the queue is empty
     }
     return true;
 }
 
-// `data` is in scratch_, after kMaxProxyHeader bytes of room for a PROXY header.
+// `data` is in a slot of udp_slots_, after kMaxProxyHeader bytes of room for a PROXY header.
 void ProxyServer::forward(ProxyListener& listener, const UdpBinding& binding,
                           std::span<std::byte> data, const mio::net::SocketAddr& client) {
     const UdpSessionConfig& udp = listener.config.udp;
@@ -154,7 +155,7 @@ std::optional<SlabKey> ProxyServer::open_session(ProxyListener& listener, const 
     return key;
 }
 
-// The v2 header (UDP) in front of `data`, in the room scratch_ keeps before it: the spec
+// The v2 header (UDP) in front of `data`, in the room its slot keeps before it: the spec
 // puts one before every datagram of a session.
 std::span<const std::byte> ProxyServer::with_proxy_header(const UdpSession& s,
                                                           const UdpBinding& binding,
@@ -185,39 +186,49 @@ std::optional<mio::net::UdpSocket> ProxyServer::connected_socket(ProxyListener& 
     return std::nullopt;
 }
 
-// Server -> client, on the session socket's readable edge. True: the batch ran out.
+// Server -> client, on the session socket's readable edge, in batches. True: the budget ran
+// out with more to read.
 bool ProxyServer::serve_session(SlabKey key, UdpSession& s) {
+    for (int round = 0; round < kDatagramRounds; ++round) {
+        auto got = s.socket->recv_batch(udp_slots_);
+        if (!got) {
+            if (!mio::is_would_block(got.error())) session_failed(key, s, got.error());
+            return false;
+        }
+        for (std::size_t i = 0; i < *got; ++i) {
+            const mio::net::DatagramSlot& slot = udp_slots_[i];
+            if (!reply(key, s, slot.buffer.first(std::min(slot.size, slot.buffer.size()))))
+                return false;  // the session ended
+        }
+        if (*got < udp_slots_.size()) return false;  // a short batch: the queue is empty
+    }
+    return true;
+}
+
+// One reply to the session's client; false if it ended the session.
+bool ProxyServer::reply(SlabKey key, UdpSession& s, std::span<const std::byte> data) {
     ProxyListener& listener = listeners_[s.listener];
     ServerRuntime& server = upstreams_[s.upstream].servers()[s.server];
+    server.bytes_from_server += data.size();
+    if (s.responses++ == 0) server.health.on_connect_success(Clock::now());
+    s.last_active = loop_.now_tick();
+    UdpBinding* binding = loop_.listeners().udp_binding(s.binding);
+    if (binding == nullptr || !binding->socket) {
+        listener.udp.drop(UdpDrop::client_busy);  // the listener socket is gone (reload)
+    } else if (auto sent = send_datagram(*binding->socket, data, s.client)) {
+        ++listener.udp.datagrams_out;
+        listener.metrics->bytes_out += *sent;
+        s.bytes_out += *sent;
+    } else {
+        listener.udp.drop(mio::is_would_block(sent.error()) ? UdpDrop::client_busy
+                                                            : UdpDrop::error);
+    }
+    // Replies are expected per request: a client that has several requests in flight on one
+    // socket (a resolver does) keeps its session until each has its answers.
     const std::uint32_t expected = listener.config.udp.expected_responses;
-    for (int n = 0; n < kDatagramBatch; ++n) {
-        auto r = s.socket->recv(std::span(scratch_.data(), scratch_.size()));
-        if (!r) {
-            if (mio::is_would_block(r.error())) return false;
-            session_failed(key, s, r.error());
-            return false;
-        }
-        server.bytes_from_server += *r;
-        if (s.responses++ == 0) server.health.on_connect_success(Clock::now());
-        s.last_active = loop_.now_tick();
-        UdpBinding* binding = loop_.listeners().udp_binding(s.binding);
-        if (binding == nullptr || !binding->socket) {
-            listener.udp.drop(UdpDrop::client_busy);  // the listener socket is gone (reload)
-        } else if (auto sent =
-                       send_datagram(*binding->socket, std::span(scratch_.data(), *r), s.client)) {
-            ++listener.udp.datagrams_out;
-            listener.metrics->bytes_out += *sent;
-            s.bytes_out += *sent;
-        } else {
-            listener.udp.drop(mio::is_would_block(sent.error()) ? UdpDrop::client_busy
-                                                                : UdpDrop::error);
-        }
-        // Replies are expected per request: a client that has several requests in flight on
-        // one socket (a resolver does) keeps its session until each has its answers.
-        if (expected != 0 && s.responses >= std::uint64_t{s.requests} * expected) {
-            close_session(key, CloseCause::responses);
-            return false;
-        }
+    if (expected != 0 && s.responses >= std::uint64_t{s.requests} * expected) {
+        close_session(key, CloseCause::responses);
+        return false;
     }
     return true;
 }

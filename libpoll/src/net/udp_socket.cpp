@@ -1,5 +1,7 @@
 #include <mio/net/udp_socket.hpp>
 
+#include <algorithm>
+
 #include "sys/unix/inet.hpp"
 #include "sys/unix/socket.hpp"
 
@@ -57,6 +59,12 @@ Result<std::pair<std::size_t, SocketAddr>> UdpSocket::recv_from(std::span<std::b
     sys::RawAddr from;
     auto n = io_.do_io([&](int fd) { return sys::recv_from(fd, buf, 0, from); });
     return with_source(n, from);
+}
+
+Result<std::size_t> UdpSocket::recv_batch(std::span<DatagramSlot> slots) const {
+    const auto used = slots.first(std::min(slots.size(), kMaxDatagramBatch));
+    if (used.empty()) return std::size_t{0};
+    return io_.do_transfer(used.size(), [&](int fd) { return sys::recv_batch(fd, used); });
 }
 
 Result<std::pair<std::size_t, SocketAddr>> UdpSocket::peek_from(std::span<std::byte> buf) const {

@@ -13,6 +13,7 @@
 #include <mio/detail/io_source_owner.hpp>
 #include <mio/error.hpp>
 #include <mio/interest.hpp>
+#include <mio/net/datagram_slot.hpp>
 #include <mio/net/socket_addr.hpp>
 #include <mio/token.hpp>
 #include <mio/unique_fd.hpp>
@@ -58,6 +59,15 @@ public:
     /// ICMP port-unreachable for an earlier send; other OS errors.
     [[nodiscard]] Result<std::pair<std::size_t, SocketAddr>> recv_from(
         std::span<std::byte> buf) const;
+    /// Receives up to min(slots.size(), kMaxDatagramBatch) queued datagrams in one call where
+    /// the OS can (recvmmsg on Linux; elsewhere recv_from in a loop), each into its slot, in
+    /// arrival order, and returns how many arrived. A libpoll extension (mio has no batch
+    /// call). A batch shorter than that emptied the queue, just as WouldBlock would show (it
+    /// re-arms, like a short read of a stream), so a caller may stop there instead of calling
+    /// again to meet WouldBlock.
+    /// Errors: WouldBlock when none is queued (re-arms); as recv_from otherwise (an error
+    /// after some datagrams arrived is returned by the next call).
+    [[nodiscard]] Result<std::size_t> recv_batch(std::span<DatagramSlot> slots) const;
     /// Like recv_from, but leaves the datagram queued (MSG_PEEK).
     [[nodiscard]] Result<std::pair<std::size_t, SocketAddr>> peek_from(
         std::span<std::byte> buf) const;

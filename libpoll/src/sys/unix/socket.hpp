@@ -14,6 +14,7 @@
 
 #include <mio/error.hpp>
 #include <mio/io_slice.hpp>
+#include <mio/net/datagram_slot.hpp>
 #include <mio/net/socket_addr.hpp>
 #include <mio/unique_fd.hpp>
 
@@ -67,6 +68,9 @@ struct RawAddr {
                                             RawAddr& from) noexcept;
 [[nodiscard]] Result<std::size_t> send_to(int fd, std::span<const std::byte> buf,
                                           const sockaddr* to, socklen_t len) noexcept;
+/// Datagrams into `slots` (at most net::kMaxDatagramBatch): recvmmsg(2) where it exists, else
+/// recvfrom(2) until WouldBlock. The number received, or the first call's error.
+[[nodiscard]] Result<std::size_t> recv_batch(int fd, std::span<net::DatagramSlot> slots) noexcept;
 /// readv(2) / sendmsg(2) with MSG_NOSIGNAL; at most IOV_MAX slices are used.
 [[nodiscard]] Result<std::size_t> read_vectored(int fd, std::span<IoSliceMut> bufs) noexcept;
 [[nodiscard]] Result<std::size_t> write_vectored(int fd, std::span<const IoSlice> bufs) noexcept;

@@ -1,0 +1,26 @@
+#pragma once
+// DatagramSlot: one datagram of a batch received with UdpSocket::recv_batch.
+
+#include <cstddef>
+#include <span>
+
+#include <mio/net/socket_addr.hpp>
+
+namespace mio::net {
+
+/// The most datagrams one UdpSocket::recv_batch() call receives; further slots are unused.
+inline constexpr std::size_t kMaxDatagramBatch = 64;
+
+/// Where one datagram of a batch goes, and what arrived there. The caller sets `buffer`;
+/// UdpSocket::recv_batch() fills the other fields of each slot it uses.
+/// Thread safety: a plain value.
+struct DatagramSlot {
+    std::span<std::byte> buffer;  ///< room for the datagram (set by the caller)
+    /// The datagram's length. With `truncated`, it was longer than `buffer`: `size` is its
+    /// full length and only buffer.size() bytes of it were kept.
+    std::size_t size = 0;
+    bool truncated = false;
+    SocketAddr peer;  ///< who sent it
+};
+
+}  // namespace mio::net

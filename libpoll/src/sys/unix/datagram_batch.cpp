@@ -1,0 +1,90 @@
+// recv_batch(): several datagrams per system call where the OS has recvmmsg(2) (Linux), so a
+// busy UDP socket costs one call per batch instead of one per datagram, and a short batch
+// tells the caller the queue is empty without a further call that meets EAGAIN.
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <array>
+
+#include "socket.hpp"
+#include "syscall.hpp"
+
+namespace mio::sys {
+namespace {
+
+// One slot's result from the address and lengths the kernel reported.
+void fill(net::DatagramSlot& slot, const sockaddr_storage& from, socklen_t from_len,
+          std::size_t len, bool truncated) noexcept {
+    slot.size = len;
+    slot.truncated = truncated || len > slot.buffer.size();
+    // A UDP socket's peers are Internet addresses; anything else leaves the slot's default.
+    if (auto addr = net::SocketAddr::from_sockaddr(reinterpret_cast<const sockaddr*>(&from),
+                                                   from_len)) {
+        slot.peer = *addr;
+    }
+}
+
+#if defined(__linux__)
+
+Result<std::size_t> recv_mmsg(int fd, std::span<net::DatagramSlot> slots) noexcept {
+    constexpr std::size_t kMax = net::kMaxDatagramBatch;
+    const std::size_t n = std::min(slots.size(), kMax);
+    std::array<mmsghdr, kMax> msgs{};
+    std::array<iovec, kMax> iov{};
+    std::array<sockaddr_storage, kMax> from;
+    for (std::size_t i = 0; i < n; ++i) {
+        iov[i] = {slots[i].buffer.data(), slots[i].buffer.size()};
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+        msgs[i].msg_hdr.msg_name = &from[i];
+        msgs[i].msg_hdr.msg_namelen = sizeof from[i];
+    }
+    // MSG_TRUNC: each msg_len is the datagram's real length, so truncation is reported.
+    auto got = retry_io([&] {
+        return static_cast<ssize_t>(
+            ::recvmmsg(fd, msgs.data(), static_cast<unsigned>(n), MSG_TRUNC, nullptr));
+    });
+    if (!got) return got;
+    for (std::size_t i = 0; i < *got; ++i) {
+        const msghdr& h = msgs[i].msg_hdr;
+        fill(slots[i], from[i], h.msg_namelen, msgs[i].msg_len, (h.msg_flags & MSG_TRUNC) != 0);
+    }
+    return got;
+}
+
+#else
+
+// Without recvmmsg: recvfrom(2) until the slots are full or the queue is empty.
+Result<std::size_t> recv_loop(int fd, std::span<net::DatagramSlot> slots) noexcept {
+    std::size_t got = 0;
+    for (; got < std::min(slots.size(), net::kMaxDatagramBatch); ++got) {
+        sockaddr_storage from{};
+        socklen_t from_len = sizeof from;
+        net::DatagramSlot& slot = slots[got];
+        auto n = retry_io([&] {
+            return ::recvfrom(fd, slot.buffer.data(), slot.buffer.size(), MSG_TRUNC,
+                              reinterpret_cast<sockaddr*>(&from), &from_len);
+        });
+        if (!n) {
+            if (got == 0) return fail(n.error());
+            break;  // WouldBlock (the queue is empty) or an error the next call will return
+        }
+        fill(slot, from, from_len, *n, false);
+    }
+    return got;
+}
+
+#endif
+
+}  // namespace
+
+Result<std::size_t> recv_batch(int fd, std::span<net::DatagramSlot> slots) noexcept {
+    if (slots.empty()) return std::size_t{0};
+#if defined(__linux__)
+    return recv_mmsg(fd, slots);
+#else
+    return recv_loop(fd, slots);
+#endif
+}
+
+}  // namespace mio::sys
