@@ -252,8 +252,9 @@ void ProxyServer::close_session(SlabKey key, CloseCause cause) {
     auto s = sessions_.remove(key);
     if (!s) return;
     log_session(*s, cause);
-    // Closed next, so the registration goes either way: a failure here changes nothing.
-    (void)loop_.registry().deregister_source(*s->socket);
+    // No deregister_source: the socket closes when `s` goes, and closing a registered
+    // source removes it on every backend (epoll forgets a closed descriptor; poll(2)'s table
+    // entry goes with the IoSource), which saves a system call per session (per DNS query).
     ProxyListener& listener = listeners_[s->listener];
     listener.sessions->erase(key);
     --listener.open;

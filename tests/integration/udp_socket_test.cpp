@@ -443,8 +443,7 @@ TEST_CASE("UdpSocket::recv_batch takes what is queued; a short batch re-arms", "
         slots[i].buffer = bufs[i];
     REQUIRE(must(rx.recv_batch(slots), "recv_batch") == 5);  // short: the queue is empty
     for (std::size_t i = 0; i < 5; ++i) {
-        CHECK(to_text(std::span(bufs[i].data(), slots[i].size)) ==
-              "datagram " + std::to_string(i));
+        CHECK(to_text(std::span(bufs[i].data(), slots[i].size)) == "datagram " + std::to_string(i));
         CHECK(slots[i].peer == tx_addr);
         CHECK_FALSE(slots[i].truncated);
     }

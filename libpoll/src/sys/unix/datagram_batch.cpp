@@ -18,8 +18,8 @@ void fill(net::DatagramSlot& slot, const sockaddr_storage& from, socklen_t from_
     slot.size = len;
     slot.truncated = truncated || len > slot.buffer.size();
     // A UDP socket's peers are Internet addresses; anything else leaves the slot's default.
-    if (auto addr = net::SocketAddr::from_sockaddr(reinterpret_cast<const sockaddr*>(&from),
-                                                   from_len)) {
+    if (auto addr =
+            net::SocketAddr::from_sockaddr(reinterpret_cast<const sockaddr*>(&from), from_len)) {
         slot.peer = *addr;
     }
 }
