@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake clang-format
+  build-essential cmake clang-format pkg-config
   libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev catch2
   # Real clients for the end-to-end tests (tests/e2e): socat, ncat, nc, curl, prlimit.
   socat ncat netcat-openbsd curl procps util-linux

@@ -30,8 +30,19 @@ for preset in "${presets[@]}"; do
   fi
 done
 
+# libpoll installed and used by another project (once: it builds libpoll alone).
+if [ $# -eq 0 ]; then
+  echo "=== test.sh: libpoll as a package (tests/consumer/run.sh) ==="
+  if tests/consumer/run.sh; then
+    echo "=== test.sh: package passed ==="
+  else
+    echo "=== test.sh: package FAILED ===" >&2
+    failed+=(package)
+  fi
+fi
+
 if [ ${#failed[@]} -gt 0 ]; then
   echo "test.sh: FAILED presets: ${failed[*]}" >&2
   exit 1
 fi
-echo "test.sh: all presets passed: ${presets[*]}"
+echo "test.sh: all passed: ${presets[*]}$([ $# -eq 0 ] && echo ' package')"

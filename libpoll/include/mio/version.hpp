@@ -3,9 +3,12 @@
 
 #include <string_view>
 
+#include <mio/version_macros.hpp>
+
 namespace mio {
 
-/// The libpoll version, e.g. "0.1.0". Thread safety: pure.
+/// The version of the libpoll linked, e.g. "0.1.0" (LIBPOLL_VERSION_STRING is that of the
+/// headers compiled against). Thread safety: pure.
 [[nodiscard]] std::string_view version() noexcept;
 
 /// The readiness backend chosen at build time (-DLIBPOLL_BACKEND): "epoll" or "poll".

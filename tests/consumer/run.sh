@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# libpoll as another project uses it. Builds libpoll alone (no apps, tests or their packages),
+# installs it to temporary prefixes, static and shared, and builds and runs tests/consumer four
+# ways: find_package (static), find_package (shared), pkg-config, add_subdirectory. Each run
+# is an echo exchange through libpoll that checks its bytes. Also checks what is installed
+# (headers, library, CMake package, libpoll.pc and nothing else), the shared library's SONAME,
+# and that find_package(libpoll 0.2) refuses 0.1.
+#
+#   tests/consumer/run.sh        (scripts/test.sh runs it after the presets)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+JOBS=$(nproc 2>/dev/null || echo 2)
+step() { echo "consumer: $*"; }
+
+install_libpoll() {  # name shared
+    cmake -S "$ROOT" -B "$WORK/build-$1" -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS="$2" \
+        -DLIBPOLL_BUILD_TESTS=OFF -DLIBPOLL_BUILD_APPS=OFF -DLIBPOLL_BUILD_BENCH=OFF >/dev/null
+    cmake --build "$WORK/build-$1" -j "$JOBS" >/dev/null
+    cmake --install "$WORK/build-$1" --prefix "$WORK/prefix-$1" >/dev/null
+}
+
+consumer() {  # name cmake-args...
+    local name=$1
+    shift
+    cmake -S "$ROOT/tests/consumer" -B "$WORK/consumer-$name" -DCMAKE_BUILD_TYPE=Release "$@" \
+        >/dev/null
+    cmake --build "$WORK/consumer-$name" -j "$JOBS" >/dev/null
+    "$WORK/consumer-$name/consumer"
+}
+
+step "installing libpoll (static and shared)"
+install_libpoll static OFF
+install_libpoll shared ON
+
+step "what the static install holds"
+(cd "$WORK/prefix-static" && find . -type f | sed 's|^\./||' | sort) > "$WORK/files"
+unexpected=$(grep -v -E '^include/mio/.*\.hpp$|^lib(/[^/]+)?/(libpoll_mio\.a|cmake/libpoll/[^/]+\.cmake|pkgconfig/libpoll\.pc)$' \
+    "$WORK/files" || true)
+[ -z "$unexpected" ] || { echo "unexpected installed files:"; echo "$unexpected"; exit 1; }
+grep -q '^include/mio/poll.hpp$' "$WORK/files"
+grep -q '/libpoll_mio.a$' "$WORK/files"
+
+step "the shared library's SONAME"
+so=$(find "$WORK/prefix-shared" -name 'libpoll_mio.so.*.*.*' | head -1)
+readelf -d "$so" | grep -q 'SONAME.*\[libpoll_mio\.so\.0\.1\]'
+
+step "find_package, static"
+consumer static -DCMAKE_PREFIX_PATH="$WORK/prefix-static"
+step "find_package, shared"
+consumer shared -DCMAKE_PREFIX_PATH="$WORK/prefix-shared"
+ldd "$WORK/consumer-shared/consumer" | grep -q "$WORK/prefix-shared/.*libpoll_mio\.so\.0\.1"
+
+step "pkg-config"
+pcdir=$(dirname "$(find "$WORK/prefix-static" -name libpoll.pc)")
+[ "$(PKG_CONFIG_PATH="$pcdir" pkg-config --modversion libpoll)" = "0.1.0" ]
+# shellcheck disable=SC2046  # pkg-config's flags are words
+c++ "$ROOT/tests/consumer/consumer.cpp" -o "$WORK/consumer-pc" \
+    $(PKG_CONFIG_PATH="$pcdir" pkg-config --cflags --libs libpoll)
+"$WORK/consumer-pc"
+
+step "add_subdirectory"
+consumer vendored -DLIBPOLL_SOURCE_DIR="$ROOT"
+
+step "find_package(libpoll 0.2) refuses 0.1"
+if cmake -S "$ROOT/tests/consumer" -B "$WORK/consumer-too-new" \
+    -DCMAKE_PREFIX_PATH="$WORK/prefix-static" -DLIBPOLL_WANT=0.2 >"$WORK/too-new.log" 2>&1; then
+    echo "find_package(libpoll 0.2) accepted libpoll 0.1"
+    exit 1
+fi
+grep -q 'version: 0.1.0' "$WORK/too-new.log"
+
+step "all ways passed"
