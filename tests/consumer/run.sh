@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # libpoll as another project uses it. Builds libpoll alone (no apps, tests or their packages),
-# installs it to temporary prefixes, static and shared, and builds and runs tests/consumer four
-# ways: find_package (static), find_package (shared), pkg-config, add_subdirectory. Each run
+# installs it to temporary prefixes, static and shared, and builds and runs tests/consumer five
+# ways: find_package (static), find_package (shared), pkg-config, add_subdirectory and
+# FetchContent (from this checkout's git repository, at its HEAD commit). Each run
 # is an echo exchange through libpoll that checks its bytes. Also checks what is installed
 # (headers, library, CMake package, libpoll.pc and nothing else), the shared library's SONAME,
 # and that find_package(libpoll 0.2) refuses 0.1.
@@ -62,6 +63,13 @@ c++ "$ROOT/tests/consumer/consumer.cpp" -o "$WORK/consumer-pc" \
 
 step "add_subdirectory"
 consumer vendored -DLIBPOLL_SOURCE_DIR="$ROOT"
+
+if git -C "$ROOT" rev-parse HEAD >/dev/null 2>&1; then
+    step "FetchContent (git, HEAD)"
+    consumer fetched -DLIBPOLL_GIT="file://$ROOT" -DLIBPOLL_GIT_TAG="$(git -C "$ROOT" rev-parse HEAD)"
+else
+    step "FetchContent skipped: $ROOT is not a git checkout"
+fi
 
 step "find_package(libpoll 0.2) refuses 0.1"
 if cmake -S "$ROOT/tests/consumer" -B "$WORK/consumer-too-new" \
