@@ -7,22 +7,12 @@
 
 #include "config/load.hpp"
 #include "proxy_config.hpp"
+#include "proxy_config_support.hpp"
 
 using Catch::Contains;
+using proxy_config_test::proxy_error;
 
 namespace {
-
-app::ConfigError proxy_error(std::string_view text) {
-    try {
-        toml::table table = app::parse_config_text(text, "proxy.toml");
-        app::ConfigReader reader(table, "proxy.toml");
-        (void)app::parse_proxy_config(reader);
-    } catch (const app::ConfigError& error) {
-        return error;
-    }
-    FAIL("expected a ConfigError");
-    throw std::logic_error("unreachable");
-}
 
 constexpr std::string_view kMinimal =
     "[listeners.web]\nbind = \"127.0.0.1:8080\"\nupstream = \"app\"\n"

@@ -6,9 +6,9 @@
 #include <string>
 #include <string_view>
 
-#include <mio/poll.hpp>
 #include <mio/net/tcp_listener.hpp>
 #include <mio/net/tcp_stream.hpp>
+#include <mio/poll.hpp>
 #include <mio/version.hpp>
 
 static_assert(LIBPOLL_VERSION_MAJOR == 0 && LIBPOLL_VERSION >= 100, "libpoll 0.1 or later");
