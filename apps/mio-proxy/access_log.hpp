@@ -26,7 +26,7 @@ enum class CloseCause : std::uint8_t {
     idle_timeout,    ///< no traffic for idle_timeout
     fin_timeout,     ///< one side finished and the other did not within fin_timeout
     drain_timeout,   ///< still open when drain_timeout ran out
-    drain,           ///< a UDP session ended by a drain
+    drain,           ///< ended by a drain or a stop (UDP sessions at once, tunnels at a stop)
     limit,           ///< a connection limit (listener, per-IP, rate limit) refused it
     acl,             ///< allow/deny refused it
     proxy_header,    ///< its PROXY header was untrusted, malformed or late

@@ -13,7 +13,7 @@ std::chrono::microseconds since(std::chrono::steady_clock::time_point from,
 
 }  // namespace
 
-void ProxyServer::log_tunnel(SlabKey, const Tunnel& t, std::optional<CloseCause> cause) {
+void ProxyServer::log_tunnel(const Tunnel& t, std::optional<CloseCause> cause) {
     if (!access_log_) return;
     const auto now = Clock::now();
     const Upstream& upstream = upstreams_[t.upstream];
@@ -77,7 +77,7 @@ void ProxyServer::log_open_ones(Clock::time_point now) {
     next_access_interval_ = now + interval;
     for (SlabKey key : tunnels_.keys()) {
         const Tunnel& t = *tunnels_.get(key);
-        if (now - t.started >= interval) log_tunnel(key, t, std::nullopt);
+        if (now - t.started >= interval) log_tunnel(t, std::nullopt);
     }
     for (SlabKey key : sessions_.keys()) {
         const UdpSession& s = *sessions_.get(key);

@@ -277,7 +277,7 @@ private:
     std::string render_sessions();
 
     // proxy_access.cpp
-    void log_tunnel(SlabKey key, const Tunnel& t, std::optional<CloseCause> cause);
+    void log_tunnel(const Tunnel& t, std::optional<CloseCause> cause);
     void log_session(const UdpSession& s, std::optional<CloseCause> cause);
     void log_refused(const ProxyListener& listener,
                      const std::optional<mio::net::SocketAddr>& client, CloseCause cause);

@@ -251,7 +251,7 @@ std::optional<std::uint32_t> ProxyServer::check_idle(std::uint64_t token, std::u
 void ProxyServer::close_tunnel(SlabKey key, CloseCause cause, std::string_view detail) {
     auto t = tunnels_.remove(key);
     if (!t) return;
-    log_tunnel(key, *t, cause);
+    log_tunnel(*t, cause);
     for (TunnelEnd* end : {&t->client, &t->server}) {
         if (!end->stream) continue;
         // A reset is forwarded as a reset (to the other side); a failure only means the peer

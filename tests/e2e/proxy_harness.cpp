@@ -372,4 +372,19 @@ std::optional<int> ChildProcess::wait_exit(milliseconds timeout) {
     return exit_code_;
 }
 
+TcpHaproxy::TcpHaproxy(std::string_view bind_options, const std::string& server,
+                       std::string_view server_options)
+    : port_(free_port()) {
+    const std::string cfg =
+        dir_.write("haproxy.cfg",
+                   "global\n    nbthread 1\ndefaults\n    mode tcp\n"
+                   "    timeout connect 5s\n    timeout client 30s\n    timeout server 30s\n"
+                   "frontend f\n    bind " +
+                       addr() + " " + std::string(bind_options) +
+                       "\n    default_backend b\nbackend b\n    server s1 " + server + " " +
+                       std::string(server_options) + "\n");
+    child_.emplace(std::vector<std::string>{"haproxy", "-f", cfg, "-db"}, "haproxy");
+    child_->wait_listening(port_);
+}
+
 }  // namespace e2e

@@ -149,4 +149,20 @@ private:
     std::optional<int> exit_code_;
 };
 
+/// HAProxy (Debian's package, nbthread 1, mode tcp) as a child: one frontend on a free port
+/// of 127.0.0.1 with `bind_options` after its address ("accept-proxy"), one server `server`
+/// with `server_options` after it ("send-proxy-v2"). The constructor waits until it listens.
+class TcpHaproxy {
+public:
+    TcpHaproxy(std::string_view bind_options, const std::string& server,
+               std::string_view server_options = "");
+    /// "127.0.0.1:port" of the frontend.
+    [[nodiscard]] std::string addr() const { return "127.0.0.1:" + std::to_string(port_); }
+
+private:
+    TempDir dir_;
+    std::uint16_t port_;
+    std::optional<ChildProcess> child_;
+};
+
 }  // namespace e2e

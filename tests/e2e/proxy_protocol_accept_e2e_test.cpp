@@ -150,19 +150,9 @@ TEST_CASE("proxy: HAProxy with send-proxy-v2 in front; the access log names the 
     ProxyProcess proxy(proxy_base() + "[access_log]\ntarget = \"" + access + "\"\n" +
                        accepting_listener("front", "127.0.0.1/32") +
                        proxy_upstream("u", {echo.addr()}));
-    TempDir dir;
-    const std::uint16_t port = free_port();
-    const std::string cfg =
-        dir.write("haproxy.cfg",
-                  "global\n    nbthread 1\ndefaults\n    mode tcp\n"
-                  "    timeout connect 5s\n    timeout client 30s\n    timeout server 30s\n"
-                  "frontend f\n    bind 127.0.0.1:" +
-                      std::to_string(port) + "\n    default_backend b\nbackend b\n    server s1 " +
-                      proxy.front() + " send-proxy-v2\n");
-    ChildProcess haproxy({"haproxy", "-f", cfg, "-db"}, "haproxy");
-    haproxy.wait_listening(port);
+    TcpHaproxy haproxy("", proxy.front(), "send-proxy-v2");
     // From 127.0.0.2: HAProxy itself connects from 127.0.0.1, so the two cannot be confused.
-    Client c = tcp_from("127.0.0.1:" + std::to_string(port), "127.0.0.2");
+    Client c = tcp_from(haproxy.addr(), "127.0.0.2");
     const std::string data = pattern(100'000, 7);
     CHECK(diff(c.echo(data), data) == "");
     const std::string client = "\"client\":\"127.0.0.2:" + std::to_string(c.local_port()) + "\"";

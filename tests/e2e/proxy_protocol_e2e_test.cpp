@@ -54,20 +54,8 @@ TEST_CASE("proxy: HAProxy with accept-proxy takes mio-proxy's PROXY v1 and v2", 
     Backend echo;
     for (const std::string version : {"v1", "v2"}) {
         INFO(version);
-        TempDir dir;
-        const std::uint16_t port = free_port();
-        const std::string cfg =
-            dir.write("haproxy.cfg",
-                      "global\n    nbthread 1\ndefaults\n    mode tcp\n"
-                      "    timeout connect 5s\n    timeout client 30s\n"
-                      "    timeout server 30s\nfrontend f\n    bind 127.0.0.1:" +
-                          std::to_string(port) +
-                          " accept-proxy\n    default_backend b\nbackend b\n"
-                          "    server s1 " +
-                          echo.addr() + "\n");
-        ChildProcess haproxy({"haproxy", "-f", cfg, "-db"}, "haproxy");
-        haproxy.wait_listening(port);
-        ProxyProcess proxy(proxy_with("127.0.0.1:" + std::to_string(port), version));
+        TcpHaproxy haproxy("accept-proxy", echo.addr());
+        ProxyProcess proxy(proxy_with(haproxy.addr(), version));
         const std::string data = pattern(100'000, 5);
         Client c = Client::tcp(proxy.front());
         CHECK(diff(c.echo(data), data) == "");

@@ -100,12 +100,6 @@ void setup_access_log(const std::string& target) {
     rebuild_access_logger(s);
 }
 
-bool access_log_enabled() noexcept {
-    LogState& s = state();
-    const std::lock_guard lock(s.mutex);
-    return static_cast<bool>(s.access);
-}
-
 void write_access_log(std::string_view line) {
     LogState& s = state();
     const std::lock_guard lock(s.mutex);

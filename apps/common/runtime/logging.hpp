@@ -69,10 +69,6 @@ void flush_logs();
 /// Thread safety: main thread only, like setup_logging().
 void setup_access_log(const std::string& target);
 
-/// Whether an access log is open (so that callers skip building records otherwise).
-/// Thread safety: any thread.
-[[nodiscard]] bool access_log_enabled() noexcept;
-
 /// Queues one access-log line (without its newline). Never blocks; does nothing when no
 /// access log is open. Thread safety: any thread.
 void write_access_log(std::string_view line);

@@ -52,29 +52,32 @@ Result<std::size_t> recv_mmsg(int fd, std::span<net::DatagramSlot> slots) noexce
     return got;
 }
 
-#else
+#endif
 
-// Without recvmmsg: recvfrom(2) until the slots are full or the queue is empty.
-Result<std::size_t> recv_loop(int fd, std::span<net::DatagramSlot> slots) noexcept {
+// Without recvmmsg: recvmsg(2) until the slots are full or the queue is empty. Compiled on
+// every platform (so Linux builds check it too), used where recvmmsg is missing. There a
+// truncated datagram's `size` is the bytes kept, not its full length.
+[[maybe_unused]] Result<std::size_t> recv_loop(int fd,
+                                               std::span<net::DatagramSlot> slots) noexcept {
     std::size_t got = 0;
     for (; got < std::min(slots.size(), net::kMaxDatagramBatch); ++got) {
-        sockaddr_storage from{};
-        socklen_t from_len = sizeof from;
         net::DatagramSlot& slot = slots[got];
-        auto n = retry_io([&] {
-            return ::recvfrom(fd, slot.buffer.data(), slot.buffer.size(), MSG_TRUNC,
-                              reinterpret_cast<sockaddr*>(&from), &from_len);
-        });
+        sockaddr_storage from{};
+        iovec iov{slot.buffer.data(), slot.buffer.size()};
+        msghdr msg{};
+        msg.msg_name = &from;
+        msg.msg_namelen = sizeof from;
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        auto n = retry_io([&] { return ::recvmsg(fd, &msg, 0); });
         if (!n) {
             if (got == 0) return fail(n.error());
             break;  // WouldBlock (the queue is empty) or an error the next call will return
         }
-        fill(slot, from, from_len, *n, false);
+        fill(slot, from, msg.msg_namelen, *n, (msg.msg_flags & MSG_TRUNC) != 0);
     }
     return got;
 }
-
-#endif
 
 }  // namespace
 
