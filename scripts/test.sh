@@ -18,6 +18,7 @@ fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
 failed=()
+failed_tests=()  # "preset: test" lines, repeated at the end so that a log's tail names them
 for preset in "${presets[@]}"; do
   echo "=== test.sh: preset '$preset' ==="
   if cmake --preset "$preset" >/dev/null &&
@@ -27,6 +28,10 @@ for preset in "${presets[@]}"; do
   else
     echo "=== test.sh: preset '$preset' FAILED ===" >&2
     failed+=("$preset")
+    log="build/$preset/Testing/Temporary/LastTestsFailed.log"
+    if [ -f "$log" ]; then
+      while IFS= read -r line; do failed_tests+=("$preset: $line"); done <"$log"
+    fi
   fi
 done
 
@@ -42,6 +47,7 @@ if [ $# -eq 0 ]; then
 fi
 
 if [ ${#failed[@]} -gt 0 ]; then
+  for t in "${failed_tests[@]}"; do echo "test.sh: failed test $t" >&2; done
   echo "test.sh: FAILED presets: ${failed[*]}" >&2
   exit 1
 fi

@@ -45,13 +45,18 @@ grep -q '/libpoll_mio.a$' "$WORK/files"
 
 step "the shared library's SONAME"
 so=$(find "$WORK/prefix-shared" -name 'libpoll_mio.so.*.*.*' | head -1)
-readelf -d "$so" | grep -q 'SONAME.*\[libpoll_mio\.so\.0\.1\]'
+# Outputs are captured before grep looks at them: under pipefail, a `tool | grep -q` fails
+# at random when grep exits first and the tool dies of SIGPIPE.
+dynamic=$(readelf -d "$so")
+grep -q 'SONAME.*\[libpoll_mio\.so\.0\.1\]' <<<"$dynamic"
 
 step "find_package, static"
 consumer static -DCMAKE_PREFIX_PATH="$WORK/prefix-static"
 step "find_package, shared"
 consumer shared -DCMAKE_PREFIX_PATH="$WORK/prefix-shared"
-ldd "$WORK/consumer-shared/consumer" | grep -q "$WORK/prefix-shared/.*libpoll_mio\.so\.0\.1"
+linked=$(ldd "$WORK/consumer-shared/consumer")
+grep -q "$WORK/prefix-shared/.*libpoll_mio\.so\.0\.1" <<<"$linked" ||
+    { echo "the shared consumer is not linked to the installed libpoll:"; echo "$linked"; exit 1; }
 
 step "pkg-config"
 pcdir=$(dirname "$(find "$WORK/prefix-static" -name libpoll.pc)")
