@@ -1,27 +1,53 @@
-# mio-echo (and mio-proxy) on Debian 12. Build: docker build -t mio-echo .
-# mio-proxy: docker run --rm --entrypoint mio-proxy mio-echo -c /etc/mio-proxy/mio-proxy.toml
-# Run:   docker run --rm -p 7007:7007 -p 7007:7007/udp -p 9901:9901 mio-echo
-# The shipped config binds loopback only; inside the container the command line below
-# re-binds the listeners and the admin endpoint on all interfaces.
-FROM debian:bookworm-slim AS build
-RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends \
-        build-essential cmake libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev catch2 \
-    && rm -rf /var/lib/apt/lists/*
+# mio-echo and mio-proxy in one image. The command chooses the daemon:
+#   build:  docker build -t libpoll .            (podman: add --format docker for HEALTHCHECK)
+#   echo:   docker run --rm -p 7007:7007 -p 7007:7007/udp -p 9901:9901 libpoll
+#   proxy:  docker run --rm -v "$PWD/proxy.toml:/etc/mio-proxy/mio-proxy.toml:ro" -p 7100:7100 \
+#             libpoll mio-proxy -c /etc/mio-proxy/mio-proxy.toml
+# Build stage: Debian 12 with the packages that scripts/install-deps.sh --build lists and the
+# CMake preset that CI tests (epoll), so the image holds what CI tested. BASE_IMAGE lets a
+# machine without a registry use a local Debian 12 image (scripts/test-docker.sh makes one).
+ARG BASE_IMAGE=debian:bookworm
+FROM ${BASE_IMAGE} AS build
+COPY scripts/install-deps.sh /src/scripts/install-deps.sh
+RUN /src/scripts/install-deps.sh --build && rm -rf /var/lib/apt/lists/*
+COPY . /src
 WORKDIR /src
-COPY . .
-RUN cmake --preset release -DLIBPOLL_BUILD_TESTS=OFF -DLIBPOLL_BUILD_BENCH=OFF \
-    && cmake --build --preset release -j --target mio-echo mio-proxy
+RUN cmake --preset epoll -DLIBPOLL_BUILD_TESTS=OFF -DLIBPOLL_BUILD_BENCH=OFF >/dev/null \
+    && cmake --build --preset epoll -j "$(nproc)" --target mio-echo mio-proxy
+# The runtime root: the two stripped binaries, the shared libraries they load (as ldd lists
+# them, nothing else), the shipped configs, and a passwd entry for the unprivileged user.
+RUN set -eu; root=/rootfs; \
+    mkdir -p "$root/usr/local/bin" "$root/etc/mio-echo" "$root/etc/mio-proxy" "$root/tmp"; \
+    chmod 1777 "$root/tmp"; \
+    for d in mio-echo mio-proxy; do \
+        strip -o "$root/usr/local/bin/$d" "build/epoll/apps/$d"; \
+        cp "config/$d.toml" "$root/etc/$d/$d.toml"; \
+    done; \
+    ldd "$root/usr/local/bin/mio-echo" "$root/usr/local/bin/mio-proxy" \
+        | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// && $2 ~ /^\(0x/ { print $1 }' | sort -u \
+        | while read -r lib; do cp -L --parents "$lib" "$root/"; done; \
+    printf 'root:x:0:0::/:/nonexistent\nmio:x:10001:10001::/:/nonexistent\n' > "$root/etc/passwd"; \
+    printf 'root:x:0:\nmio:x:10001:\n' > "$root/etc/group"
 
-FROM debian:bookworm-slim
-RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends libspdlog1.10 libfmt9 libtomlplusplus3 \
-    && rm -rf /var/lib/apt/lists/*
-COPY --from=build /src/build/release/apps/mio-echo /src/build/release/apps/mio-proxy /usr/local/bin/
-COPY config/mio-echo.toml /etc/mio-echo/mio-echo.toml
-COPY config/mio-proxy.toml /etc/mio-proxy/mio-proxy.toml
-USER nobody
+# No shell, no package manager: a daemon that is PID 1 and handles its own signals (SIGTERM
+# drains, SIGHUP reloads, SIGUSR1 reopens logs), and its libraries.
+FROM scratch
+COPY --from=build /rootfs/ /
+USER 10001:10001
 EXPOSE 7007/tcp 7007/udp 9901/tcp
-# SIGTERM drains gracefully; keep runtime.drain_timeout below `docker stop -t`.
+# SIGTERM drains: keep runtime.drain_timeout below the engine's stop timeout
+# (`docker stop -t`, podman's --stop-timeout, Kubernetes' terminationGracePeriodSeconds).
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["/usr/local/bin/mio-echo", "-c", "/etc/mio-echo/mio-echo.toml"]
-CMD ["--set", "listeners.echo-tcp.bind=0.0.0.0:7007", "--set", "listeners.echo-udp.bind=0.0.0.0:7007", \
+# The daemon probes its own admin endpoint (GET /healthz). A container whose admin endpoint
+# is elsewhere sets MIO_HEALTH_ADDR (e.g. -e MIO_HEALTH_ADDR=127.0.0.1:9902).
+ENV MIO_HEALTH_ADDR=127.0.0.1:9901
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+    CMD ["/usr/local/bin/mio-echo", "--health"]
+ENV PATH=/usr/local/bin
+# The shipped configs bind loopback only (right for a bare-metal host); in a container the
+# default command re-binds mio-echo's listeners and admin endpoint on all interfaces, and
+# logs JSON lines to stderr.
+CMD ["mio-echo", "-c", "/etc/mio-echo/mio-echo.toml", \
+     "--set", "listeners.echo-tcp.bind=0.0.0.0:7007", \
+     "--set", "listeners.echo-udp.bind=0.0.0.0:7007", \
      "--set", "admin.listen=0.0.0.0:9901", "--log-format", "json"]

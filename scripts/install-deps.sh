@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Installs exactly what the build and the tests need, from Debian's packages.
 # Idempotent: runs `apt-get update` once, and only when something is missing.
-# Usage: scripts/install-deps.sh [extra-package ...]
+# Usage: scripts/install-deps.sh [--build | --only] [extra-package ...]
+#   --build   only what building the daemons needs (the Dockerfile's build stage uses it)
+#   --only    only the packages named (scripts that need a tool of their own)
 set -euo pipefail
 
-packages=(
-  build-essential cmake clang-format pkg-config
+build_packages=(
+  build-essential cmake pkg-config
   libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev catch2
+)
+test_packages=(
+  clang-format
   # Real clients for the end-to-end tests (tests/e2e): socat, ncat, nc, curl, prlimit.
   socat ncat netcat-openbsd curl procps util-linux
   # Real peers for mio-proxy's end-to-end tests (tests/e2e/proxy_*) and scripts/bench-proxy.sh.
@@ -15,8 +20,17 @@ packages=(
   redis-server redis-tools nginx-light iperf3 haproxy
   # DNS through the UDP proxy: dnsmasq answers, dig asks.
   dnsmasq-base bind9-dnsutils
-  "$@"
 )
+
+if [ "${1:-}" = --build ]; then
+  shift
+  packages=("${build_packages[@]}" "$@")
+elif [ "${1:-}" = --only ]; then
+  shift
+  packages=("$@")
+else
+  packages=("${build_packages[@]}" "${test_packages[@]}" "$@")
+fi
 
 missing=()
 for p in "${packages[@]}"; do

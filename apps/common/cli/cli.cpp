@@ -9,7 +9,9 @@
 namespace app {
 namespace {
 
-void add_options(CLI::App& app, CliOptions& options, const CliSpec& spec) {
+// Returns the --health option, whose value may be absent (CLI11 keeps no "given" flag for it).
+CLI::Option* add_options(CLI::App& app, CliOptions& options, const CliSpec& spec,
+                         std::string& health) {
     app.add_option("-c,--config", options.config_path, "Configuration file (TOML)")
         ->envname(spec.config_env_var)
         ->type_name("PATH")
@@ -36,6 +38,12 @@ void add_options(CLI::App& app, CliOptions& options, const CliSpec& spec) {
         ->check(CLI::IsMember(all_names(kLogFormatNames)));
     app.set_version_flag("-V,--version", version_line(spec.name, spec.version),
                          "Print the version and exit");
+    return app
+        .add_option("--health", health,
+                    "GET /healthz on ADDR (default: $MIO_HEALTH_ADDR, else the config's [admin] "
+                    "listen; 0.0.0.0 and [::] mean loopback) and exit 0 if it answers 200, else 1")
+        ->type_name("[ADDR]")
+        ->expected(0, 1);
 }
 
 }  // namespace
@@ -49,13 +57,15 @@ CliOutcome parse_cli(int argc, const char* const* argv, const CliSpec& spec) {
     CLI::App app(spec.description, spec.name);
     CliOptions options;
     options.config_path = spec.default_config_path;
-    add_options(app, options, spec);
+    std::string health;
+    CLI::Option* health_option = add_options(app, options, spec, health);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
         const int code = app.exit(error);
         return CliOutcome{std::nullopt, code == 0 ? kExitOk : kExitUsage};
     }
+    if (health_option->count() > 0) options.health = health;
     return CliOutcome{std::move(options), kExitOk};
 }
 

@@ -26,6 +26,9 @@ struct CliOptions {
     std::vector<std::string> sets;  ///< --set key.path=value, in order
     std::string log_level;          ///< --log-level, "" if not given
     std::string log_format;         ///< --log-format, "" if not given
+    /// --health[=ADDR]: probe an admin endpoint's /healthz and exit; nullopt if not given, ""
+    /// if given without an address (then $MIO_HEALTH_ADDR, else the config's [admin] listen).
+    std::optional<std::string> health;
 };
 
 /// The per-daemon parts of the command line.

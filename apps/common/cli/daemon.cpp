@@ -1,5 +1,6 @@
 #include "cli/daemon.hpp"
 
+#include <cstdlib>
 #include <iostream>
 #include <string_view>
 
@@ -31,6 +32,19 @@ int print_config_diff(const toml::table& before, const toml::table& after) {
         std::cout << line << '\n';
     std::cout.flush();
     return kExitOk;
+}
+
+std::optional<Endpoint> explicit_health_target(const CliOptions& options) {
+    std::string text = *options.health;
+    if (text.empty()) {
+        const char* env = std::getenv("MIO_HEALTH_ADDR");
+        if (env == nullptr || *env == '\0') return std::nullopt;
+        text = env;
+    }
+    std::string why;
+    const auto endpoint = Endpoint::parse(text, &why);
+    if (!endpoint) throw UsageError("--health: " + why);
+    return health_target(*endpoint);
 }
 
 int print_config_ok() {

@@ -10,6 +10,7 @@
 #include <toml++/toml.h>
 
 #include "cli/cli.hpp"
+#include "cli/health_probe.hpp"
 #include "config/config_error.hpp"
 #include "config/config_reader.hpp"
 #include "config/load.hpp"
@@ -111,11 +112,32 @@ template <class Config>
     }
 }
 
+/// How long --health waits for the whole exchange: below a container engine's default
+/// health-check timeout, and far above what a live loop on loopback needs.
+inline constexpr std::chrono::milliseconds kHealthTimeout{2000};
+
+/// The address --health probes when the command line and $MIO_HEALTH_ADDR name none: the
+/// config's admin endpoint (`config.admin.listen`, where the Config has one). Throws
+/// ConfigError if it has none.
+template <class Config>
+[[nodiscard]] Endpoint admin_health_target(const Config& config, const std::string& path) {
+    if constexpr (requires { config.admin.listen; }) {
+        if (config.admin.listen) return health_target(*config.admin.listen);
+    }
+    throw ConfigError(path, 0, 0, "admin.listen",
+                      "not set: --health needs an admin endpoint (or give --health ADDR)");
+}
+
+/// --health given with an address (or $MIO_HEALTH_ADDR set): the endpoint, without reading the
+/// config; nullopt if neither names one. Throws UsageError for a malformed address.
+[[nodiscard]] std::optional<Endpoint> explicit_health_target(const CliOptions& options);
+
 /// The whole main(): parse the CLI (help/version: 0, bad flag: kExitUsage), load the file and
 /// the overrides and validate (invalid: one "error: <file:line:col: key: msg>" line per error
 /// on stderr, in file order, at most ConfigErrors::kMaxListed then "... and N more errors",
 /// and kExitConfig; malformed --set: kExitUsage), then --print-config (TOML on stdout, 0),
-/// --check ("configuration OK" on stdout, 0), else spec.serve(). Never throws.
+/// --check ("configuration OK" on stdout, 0), --health (see CliOptions::health: 0 healthy, 1
+/// not; the config is read only when no address is given), else spec.serve(). Never throws.
 template <class Config>
 [[nodiscard]] int run_daemon(int argc, const char* const* argv, const DaemonSpec<Config>& spec) {
     const CliOutcome cli = parse_cli(argc, argv, spec.cli());
@@ -123,7 +145,14 @@ template <class Config>
     const CliOptions& options = *cli.options;
     std::optional<Config> config;
     try {
+        if (options.health) {
+            if (auto target = explicit_health_target(options))
+                return run_health_probe(*target, kHealthTimeout);
+        }
         config.emplace(load_daemon_config<Config>(options, spec.parse));
+        if (options.health)
+            return run_health_probe(admin_health_target(*config, options.config_path),
+                                    kHealthTimeout);
     } catch (const UsageError& e) {
         print_error(e);
         return kExitUsage;
