@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# libpoll as another project uses it. Builds libpoll alone (no apps, tests or their packages),
+# libpoll as another project uses it. Builds libpoll alone (no apps or their packages),
 # installs it to temporary prefixes, static and shared, and builds and runs tests/consumer five
 # ways: find_package (static), find_package (shared), pkg-config, add_subdirectory and
 # FetchContent (from this checkout's git repository, at its HEAD commit). Each run
 # is an echo exchange through libpoll that checks its bytes. Also checks what is installed
-# (headers, library, CMake package, libpoll.pc and nothing else), the shared library's SONAME,
-# and that find_package(libpoll 0.2) refuses 0.1.
+# (headers, library, CMake package, libpoll.pc and nothing else), the shared library's SONAME
+# and that it exports the public API only (nothing of the backend; libpoll's integration
+# tests, which use only the public API, are linked to it and run), and that
+# find_package(libpoll 0.2) refuses 0.1.
 #
 #   tests/consumer/run.sh        (scripts/test.sh runs it after the presets)
 set -euo pipefail
@@ -15,10 +17,10 @@ trap 'rm -rf "$WORK"' EXIT
 JOBS=$(nproc 2>/dev/null || echo 2)
 step() { echo "consumer: $*"; }
 
-install_libpoll() {  # name shared
+install_libpoll() {  # name shared tests targets...
     cmake -S "$ROOT" -B "$WORK/build-$1" -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS="$2" \
-        -DLIBPOLL_BUILD_TESTS=OFF -DLIBPOLL_BUILD_APPS=OFF -DLIBPOLL_BUILD_BENCH=OFF >/dev/null
-    cmake --build "$WORK/build-$1" -j "$JOBS" >/dev/null
+        -DLIBPOLL_BUILD_TESTS="$3" -DLIBPOLL_BUILD_APPS=OFF -DLIBPOLL_BUILD_BENCH=OFF >/dev/null
+    cmake --build "$WORK/build-$1" -j "$JOBS" --target "${@:4}" >/dev/null
     cmake --install "$WORK/build-$1" --prefix "$WORK/prefix-$1" >/dev/null
 }
 
@@ -32,8 +34,9 @@ consumer() {  # name cmake-args...
 }
 
 step "installing libpoll (static and shared)"
-install_libpoll static OFF
-install_libpoll shared ON
+install_libpoll static OFF OFF libpoll
+# The shared build also builds libpoll's integration tests, which use only the public API.
+install_libpoll shared ON ON libpoll integration_tests
 
 step "what the static install holds"
 (cd "$WORK/prefix-static" && find . -type f | sed 's|^\./||' | sort) > "$WORK/files"
@@ -49,6 +52,22 @@ so=$(find "$WORK/prefix-shared" -name 'libpoll_mio.so.*.*.*' | head -1)
 # at random when grep exits first and the tool dies of SIGPIPE.
 dynamic=$(readelf -d "$so")
 grep -q 'SONAME.*\[libpoll_mio\.so\.0\.1\]' <<<"$dynamic"
+
+step "the shared library exports the public API only"
+# Exported: mio's public types and functions (and the C++ runtime's vague-linkage template
+# symbols that any shared library carries); not the backend (mio::sys) or anything else.
+exported=$(nm -D --defined-only "$so" | c++filt | cut -d' ' -f3-)
+leaked=$(grep -v -E '^((typeinfo|typeinfo name|vtable) for )?(mio::|std::|__gnu_cxx::)' \
+    <<<"$exported" || true)
+[ -z "$leaked" ] || { echo "exported beyond the public API:"; echo "$leaked"; exit 1; }
+internal=$(grep -E '^mio::sys::' <<<"$exported" || true)
+[ -z "$internal" ] || { echo "the backend is exported:"; echo "$internal"; exit 1; }
+grep -q '^mio::Poll::poll(' <<<"$exported"
+echo "consumer: $(wc -l <<<"$exported") symbols exported"
+step "libpoll's integration tests, linked to the shared library"
+"$WORK/build-shared/tests/integration_tests" >"$WORK/integration.log" 2>&1 ||
+    { tail -30 "$WORK/integration.log"; exit 1; }
+grep -E "^All tests passed" "$WORK/integration.log"
 
 step "find_package, static"
 consumer static -DCMAKE_PREFIX_PATH="$WORK/prefix-static"

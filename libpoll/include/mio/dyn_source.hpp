@@ -3,6 +3,7 @@
 // (mio's `Box<dyn Source>`).
 
 #include <mio/error.hpp>
+#include <mio/export.hpp>
 #include <mio/interest.hpp>
 #include <mio/token.hpp>
 
@@ -14,7 +15,7 @@ class Registry;
 /// `std::unique_ptr<DynSource>` can hold any source and still be registered:
 /// `registry.register_source(*ptr, token, interest)`. The static Source concept is the
 /// default; reach for this only when the concrete type is not known at compile time.
-class DynSource {
+class MIO_API DynSource {
 public:
     virtual ~DynSource() = default;
     /// See Registry::register_source. Errors: whatever the implementation returns.

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <expected>
+#include <mio/export.hpp>
 #include <string_view>
 #include <system_error>
 
@@ -45,7 +46,7 @@ enum class Errc {
 };
 
 /// The category of mio::Errc values; its messages name the misuse.
-[[nodiscard]] const std::error_category& mio_category() noexcept;
+[[nodiscard]] MIO_API const std::error_category& mio_category() noexcept;
 
 /// Builds an error_code in mio_category().
 [[nodiscard]] inline std::error_code make_error_code(Errc e) noexcept {

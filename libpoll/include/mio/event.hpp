@@ -2,6 +2,7 @@
 // Event: one readiness notification, a platform-neutral value (token + readiness bits).
 
 #include <cstdint>
+#include <mio/export.hpp>
 #include <string>
 
 #include <mio/token.hpp>
@@ -14,7 +15,7 @@ namespace mio {
 /// are allowed (a peer's FIN may show up only as a read returning 0), so they must never
 /// replace handling the result of the actual I/O call. Spurious events are allowed too: an
 /// event does not guarantee that the next operation succeeds.
-class Event {
+class MIO_API Event {
 public:
     /// Readiness bits, as stored by the backends.
     enum Flag : std::uint16_t {
@@ -59,6 +60,6 @@ private:
 };
 
 /// e.g. `Event { token: 3, readable, read_closed }`, for diagnostics and test failures.
-[[nodiscard]] std::string to_string(const Event& event);
+[[nodiscard]] MIO_API std::string to_string(const Event& event);
 
 }  // namespace mio

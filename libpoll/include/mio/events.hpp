@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <mio/export.hpp>
 
 #include <mio/event.hpp>
 
@@ -17,7 +18,7 @@ class Selector;
 ///
 /// Iterate with range-for: `for (const mio::Event& ev : events) ...`.
 /// Thread safety: a plain value; not for concurrent mutation.
-class Events {
+class MIO_API Events {
 public:
     /// Allocates room for `capacity` events. A capacity of 0 is raised to 1 (epoll rejects 0).
     explicit Events(std::size_t capacity);

@@ -2,6 +2,7 @@
 // Interest: the non-empty set of readiness kinds a source is registered for.
 
 #include <cstdint>
+#include <mio/export.hpp>
 #include <optional>
 #include <string>
 
@@ -13,7 +14,7 @@ namespace mio {
 /// `readable` and `writable` work everywhere. `priority` (out-of-band data, EPOLLPRI/POLLPRI)
 /// is honoured on Linux; `aio` and `lio` exist for kqueue platforms and are accepted but
 /// never reported elsewhere, as in mio.
-class Interest {
+class MIO_API Interest {
 public:
     static const Interest readable;
     static const Interest writable;
@@ -70,6 +71,6 @@ inline constexpr Interest Interest::priority{Interest::kPriority};
 
 /// Names joined by " | " in the order READABLE, WRITABLE, AIO, LIO, PRIORITY, as mio's Debug
 /// output: `to_string(Interest::readable | Interest::writable) == "READABLE | WRITABLE"`.
-[[nodiscard]] std::string to_string(Interest interest);
+[[nodiscard]] MIO_API std::string to_string(Interest interest);
 
 }  // namespace mio

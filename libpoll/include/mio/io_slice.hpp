@@ -2,6 +2,7 @@
 // IoSlice / IoSliceMut: one buffer of a vectored (scatter/gather) read or write.
 
 #include <cstddef>
+#include <mio/export.hpp>
 #include <span>
 #include <string_view>
 
@@ -9,7 +10,7 @@ namespace mio {
 
 /// A read-only buffer for write_vectored (mio's `IoSlice`). On Unix it has the layout of
 /// `struct iovec`, so a span of them goes to writev/sendmsg without copying.
-struct IoSlice {
+struct MIO_API IoSlice {
     const void* data = nullptr;
     std::size_t size = 0;
 
@@ -20,7 +21,7 @@ struct IoSlice {
 };
 
 /// A writable buffer for read_vectored (mio's `IoSliceMut`); `struct iovec` layout on Unix.
-struct IoSliceMut {
+struct MIO_API IoSliceMut {
     void* data = nullptr;
     std::size_t size = 0;
 

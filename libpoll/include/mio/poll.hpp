@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <memory>
+#include <mio/export.hpp>
 #include <optional>
 
 #include <mio/error.hpp>
@@ -31,7 +32,7 @@ namespace mio {
 ///
 /// Thread safety: poll() is called by one thread at a time (it mutates the Poll); the
 /// Registry may be used from any thread (see Registry).
-class Poll {
+class MIO_API Poll {
 public:
     /// Creates the OS selector (epoll_create1 with EPOLL_CLOEXEC, or the poll(2) tables and
     /// their close-on-exec, non-blocking notification pipe).

@@ -2,6 +2,7 @@
 // Registry: registers, re-registers and deregisters sources with a Poll.
 
 #include <memory>
+#include <mio/export.hpp>
 
 #include <mio/error.hpp>
 #include <mio/interest.hpp>
@@ -42,7 +43,7 @@ class Waker;
 /// Thread safety: all member functions may be called from any thread, concurrently, including
 /// while another thread is blocked in Poll::poll; a registration made then takes effect in
 /// that same blocked call.
-class Registry {
+class MIO_API Registry {
 public:
     Registry(const Registry&) = delete;
     Registry& operator=(const Registry&) = delete;

@@ -4,13 +4,14 @@
 #include <compare>
 #include <cstddef>
 #include <functional>
+#include <mio/export.hpp>
 
 namespace mio {
 
 /// A strong type over std::size_t (mio's `Token(usize)`). An aggregate: `Token{3}` works,
 /// `Token t = 3;` does not compile, so a count or an fd cannot be passed by mistake.
 /// No value is reserved: the library never invents tokens (the Waker uses the one you give it).
-struct Token {
+struct MIO_API Token {
     std::size_t value = 0;
 
     friend constexpr auto operator<=>(Token, Token) noexcept = default;

@@ -1,13 +1,14 @@
 #pragma once
 // UniqueFd: the move-only owner of one Unix file descriptor (Rust's OwnedFd).
 
+#include <mio/export.hpp>
 #include <utility>
 
 namespace mio {
 
 /// Owns a file descriptor and closes it exactly once. -1 means "owns nothing".
 /// Thread safety: like an int; distinct objects may be used from distinct threads.
-class UniqueFd {
+class MIO_API UniqueFd {
 public:
     UniqueFd() noexcept = default;
     /// Takes ownership of `fd` (which may be -1).

@@ -2,6 +2,7 @@
 // Waker: lets any thread interrupt a Poll blocked in poll().
 
 #include <memory>
+#include <mio/export.hpp>
 
 #include <mio/error.hpp>
 #include <mio/registry.hpp>
@@ -19,7 +20,7 @@ class Waker;
 ///
 /// At most one Waker may exist per Poll at a time (cloned Registries count as the same Poll).
 /// Events are only guaranteed while the Waker is alive.
-class Waker {
+class MIO_API Waker {
 public:
     /// Creates a Waker registered with `registry` under `token` (an eventfd on epoll; the
     /// poll(2) backend's internal notification pipe).

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mio/export.hpp>
 #include <type_traits>
 #include <utility>
 
@@ -24,7 +25,7 @@ namespace detail {
 /// Owns an fd and remembers which Poll it is registered with, so that every backend gives the
 /// same errors for misuse, and so that backends which emulate edges (poll(2)) can re-arm the
 /// registration when an operation made through do_io() returns WouldBlock.
-class IoSource {
+class MIO_API IoSource {
 public:
     IoSource() noexcept = default;
     explicit IoSource(UniqueFd fd) noexcept : fd_(std::move(fd)) {}

@@ -3,6 +3,7 @@
 // raw descriptor), written once. TcpStream, UdpSocket, UnixStream, pipe ends and the others
 // derive from it publicly; it holds their IoSource.
 
+#include <mio/export.hpp>
 #include <utility>
 
 #include <mio/detail/io_source.hpp>
@@ -16,7 +17,7 @@ class Registry;
 
 namespace detail {
 
-class IoSourceOwner {
+class MIO_API IoSourceOwner {
 public:
     /// The descriptor, still owned by this object. Do I/O on it through try_io(): I/O done on
     /// it directly bypasses the re-arming that the poll(2) backend needs.

@@ -2,6 +2,7 @@
 // DatagramSlot: one datagram of a batch received with UdpSocket::recv_batch.
 
 #include <cstddef>
+#include <mio/export.hpp>
 #include <span>
 
 #include <mio/net/socket_addr.hpp>
@@ -14,7 +15,7 @@ inline constexpr std::size_t kMaxDatagramBatch = 64;
 /// Where one datagram of a batch goes, and what arrived there. The caller sets `buffer`;
 /// UdpSocket::recv_batch() fills the other fields of each slot it uses.
 /// Thread safety: a plain value.
-struct DatagramSlot {
+struct MIO_API DatagramSlot {
     std::span<std::byte> buffer;  ///< room for the datagram (set by the caller)
     /// The datagram's length. With `truncated`, it was longer than `buffer`: `size` is its
     /// full length and only buffer.size() bytes of it were kept.

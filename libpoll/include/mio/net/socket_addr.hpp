@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <mio/export.hpp>
 #include <string>
 #include <string_view>
 
@@ -19,7 +20,7 @@ namespace mio::net {
 /// An Internet socket address: IPv4 `a.b.c.d:port` or IPv6 `[addr%scope]:port`.
 /// Comparable (IPv4 orders before IPv6), hashable, and convertible to and from the OS's
 /// sockaddr_storage. Thread safety: a plain value.
-class SocketAddr {
+class MIO_API SocketAddr {
 public:
     enum class Family : std::uint8_t { v4, v6 };
 

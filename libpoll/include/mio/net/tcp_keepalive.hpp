@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <mio/export.hpp>
 #include <optional>
 
 namespace mio::net {
@@ -10,7 +11,7 @@ namespace mio::net {
 /// Keepalive parameters (mio 0.7's `TcpKeepalive`). Each one left unset keeps the OS default.
 /// Built fluently: `TcpKeepalive{}.with_time(60s).with_interval(10s).with_retries(5)`.
 /// Thread safety: a plain value.
-class TcpKeepalive {
+class MIO_API TcpKeepalive {
 public:
     constexpr TcpKeepalive() noexcept = default;
 

@@ -2,6 +2,7 @@
 // TcpListener: a non-blocking TCP socket that accepts connections.
 
 #include <cstdint>
+#include <mio/export.hpp>
 #include <optional>
 #include <system_error>
 #include <utility>
@@ -28,7 +29,7 @@ class TcpSocket;
 /// Destroying a registered listener removes it from its Poll and closes the socket.
 /// Thread safety: const members may be called from several threads at once (they are single
 /// system calls); registration calls need exclusive access.
-class TcpListener : public detail::IoSourceOwner {
+class MIO_API TcpListener : public detail::IoSourceOwner {
 public:
     /// Creates a non-blocking, close-on-exec socket, sets SO_REUSEADDR, binds it to `addr` and
     /// listens with a backlog of 1024. Port 0 lets the kernel choose; read it with local_addr().

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <mio/export.hpp>
 #include <optional>
 
 #include <mio/error.hpp>
@@ -21,7 +22,7 @@ namespace mio::net {
 ///
 /// Getters may return more than was set: Linux doubles SO_RCVBUF / SO_SNDBUF.
 /// Thread safety: const members are single system calls and may run concurrently.
-class TcpSocket {
+class MIO_API TcpSocket {
 public:
     /// socket(AF_INET, SOCK_STREAM) / socket(AF_INET6, SOCK_STREAM), non-blocking and
     /// close-on-exec. Errors: the OS error (errc::address_family_not_supported without IPv6).

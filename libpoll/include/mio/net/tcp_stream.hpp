@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <mio/export.hpp>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -39,7 +40,7 @@ class TcpSocket;
 /// Thread safety: the I/O and option members are const and may be called from several threads
 /// at once (like mio's `&TcpStream` impls); interleaving of concurrent writes is unspecified.
 /// Registration calls need exclusive access.
-class TcpStream : public detail::IoSourceOwner {
+class MIO_API TcpStream : public detail::IoSourceOwner {
 public:
     /// Starts a non-blocking connect to `addr` and returns at once, usually before the handshake
     /// is done. To learn the outcome (mio's protocol): register with at least

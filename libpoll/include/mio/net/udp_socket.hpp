@@ -4,6 +4,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <mio/export.hpp>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -33,7 +34,7 @@ namespace mio::net {
 ///
 /// Thread safety: const members may be called from several threads at once; each datagram is
 /// sent or received whole. Registration calls need exclusive access.
-class UdpSocket : public detail::IoSourceOwner {
+class MIO_API UdpSocket : public detail::IoSourceOwner {
 public:
     /// Creates a non-blocking, close-on-exec socket bound to `addr` (no SO_REUSEADDR).
     /// Errors: errc::address_in_use, errc::address_not_available and other OS errors.

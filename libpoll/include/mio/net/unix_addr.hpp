@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <mio/export.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,7 +26,7 @@ namespace mio::net {
 /// Every UnixAddr fits in `sockaddr_un` as the OS will read it: a pathname always leaves room
 /// for its terminating NUL. Nothing is ever truncated: a name that does not fit is an error.
 /// Comparable and hashable. Thread safety: a plain value.
-class UnixAddr {
+class MIO_API UnixAddr {
 public:
     enum class Kind : std::uint8_t { unnamed, pathname, abstract };
 

@@ -2,6 +2,7 @@
 // UnixDatagram: a non-blocking Unix domain datagram socket.
 
 #include <cstddef>
+#include <mio/export.hpp>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -29,7 +30,7 @@ namespace net {
 ///
 /// Thread safety: the I/O calls are const and may run concurrently; registration calls must
 /// not race with each other.
-class UnixDatagram : public detail::IoSourceOwner {
+class MIO_API UnixDatagram : public detail::IoSourceOwner {
 public:
     /// A socket bound to the file `path`.
     /// Errors: those of UnixAddr::from_pathname (Errc::path_too_long, invalid_argument);

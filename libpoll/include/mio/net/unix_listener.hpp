@@ -1,6 +1,7 @@
 #pragma once
 // UnixListener: a non-blocking Unix domain socket server.
 
+#include <mio/export.hpp>
 #include <optional>
 #include <string_view>
 #include <system_error>
@@ -26,7 +27,7 @@ namespace net {
 ///
 /// Thread safety: accept() and the queries are const and may run concurrently; registration
 /// calls must not race with each other.
-class UnixListener : public detail::IoSourceOwner {
+class MIO_API UnixListener : public detail::IoSourceOwner {
 public:
     /// Creates a socket bound to the file `path` and listening (backlog SOMAXCONN).
     /// Errors: those of UnixAddr::from_pathname (Errc::path_too_long, invalid_argument);

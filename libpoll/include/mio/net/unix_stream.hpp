@@ -2,6 +2,7 @@
 // UnixStream: a non-blocking, connected Unix domain stream socket.
 
 #include <cstddef>
+#include <mio/export.hpp>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -30,7 +31,7 @@ class UnixListener;
 ///
 /// Thread safety: the I/O calls are const and may run concurrently from several threads (as
 /// with `&UnixStream` in Rust); registration calls must not race with each other.
-class UnixStream : public detail::IoSourceOwner {
+class MIO_API UnixStream : public detail::IoSourceOwner {
 public:
     /// Starts connecting to the socket bound at `path`. The connection may still be in
     /// progress: register for writable and wait for the event (then check take_error()).

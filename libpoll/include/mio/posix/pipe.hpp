@@ -2,6 +2,7 @@
 // pipe(): a non-blocking Unix pipe as a Sender (write end) and a Receiver (read end).
 
 #include <cstddef>
+#include <mio/export.hpp>
 #include <span>
 #include <string_view>
 #include <utility>
@@ -24,7 +25,7 @@ namespace posix {
 ///
 /// Thread safety: the writes are const and may run concurrently; registration calls must not
 /// race with each other.
-class Sender : public detail::IoSourceOwner {
+class MIO_API Sender : public detail::IoSourceOwner {
 public:
     /// Adopts the write end of a pipe or FIFO, e.g. a child process's stdin. Its flags are
     /// not changed: call set_nonblocking(true) before using it with a Poll.
@@ -60,7 +61,7 @@ private:
 ///
 /// Thread safety: the reads are const and may run concurrently; registration calls must not
 /// race with each other.
-class Receiver : public detail::IoSourceOwner {
+class MIO_API Receiver : public detail::IoSourceOwner {
 public:
     /// Adopts the read end of a pipe or FIFO, e.g. a child process's stdout or stderr. Its
     /// flags are not changed: call set_nonblocking(true) before using it with a Poll.
@@ -90,7 +91,7 @@ private:
 /// Creates a pipe whose two ends are non-blocking and close-on-exec (pipe2), returned in
 /// mio's order: the write end (Sender) first, then the read end (Receiver).
 /// Errors: the OS error (EMFILE, ENFILE).
-[[nodiscard]] Result<std::pair<Sender, Receiver>> pipe();
+[[nodiscard]] MIO_API Result<std::pair<Sender, Receiver>> pipe();
 
 }  // namespace posix
 }  // namespace mio

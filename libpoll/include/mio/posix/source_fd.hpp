@@ -2,6 +2,7 @@
 // SourceFd: registers a file descriptor that libpoll does not own.
 
 #include <mio/error.hpp>
+#include <mio/export.hpp>
 #include <mio/interest.hpp>
 #include <mio/token.hpp>
 
@@ -22,7 +23,7 @@ namespace posix {
 /// On the poll(2) backend a SourceFd gets one event per interest and then nothing until it is
 /// re-registered, because libpoll never sees the I/O done on it (use a libpoll type, or
 /// reregister_source after WouldBlock).
-class SourceFd {
+class MIO_API SourceFd {
 public:
     explicit SourceFd(int fd) noexcept : fd_(fd) {}
     [[nodiscard]] int fd() const noexcept { return fd_; }
