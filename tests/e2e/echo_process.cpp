@@ -271,10 +271,12 @@ std::optional<std::string> EchoProcess::wait_for_line(std::string_view needle, m
     }
 }
 
-std::string EchoProcess::address(std::string_view name) const {
-    const std::string text = stderr_text();
-    // mio-echo: "listener 'x' (tcp) listening on ADDR";
-    // mio-proxy: "listener 'x' (tcp) listening on ADDR -> upstream 'u'".
+namespace {
+
+// The address of the last "listener 'NAME' (...) listening on ADDR" line in `text`, or "".
+// mio-echo: "listener 'x' (tcp) listening on ADDR";
+// mio-proxy: "listener 'x' (tcp) listening on ADDR -> upstream 'u'".
+std::string last_listening_address(const std::string& text, std::string_view name) {
     const std::string key = "listener '" + std::string(name) + "' ";
     std::string found;
     std::istringstream lines(text);
@@ -288,9 +290,26 @@ std::string EchoProcess::address(std::string_view name) const {
         found = line.substr(at + 14);
         if (const auto arrow = found.find(" -> "); arrow != std::string::npos) found.resize(arrow);
     }
-    INFO("stderr:\n" << text);
-    REQUIRE_FALSE(found.empty());
     return found;
+}
+
+}  // namespace
+
+std::string EchoProcess::address(std::string_view name) const {
+    // The line may still be in the daemon's asynchronous log queue (a reload's HTTP answer
+    // can arrive before it): wait, line by line, until it is there.
+    const auto deadline = Clock::now() + kWait;
+    for (;;) {
+        const std::size_t mark = stderr_mark();
+        const std::string text = stderr_text();
+        std::string found = last_listening_address(text, name);
+        const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+        if (!found.empty() || left <= milliseconds(0) || !wait_for_line("", left, mark)) {
+            INFO("stderr:\n" << text);
+            REQUIRE_FALSE(found.empty());
+            return found;
+        }
+    }
 }
 
 std::string EchoProcess::admin_address() const {
