@@ -50,8 +50,10 @@ for preset in "${presets[@]}"; do
 done
 
 # Checks that run once, not per preset: libpoll installed and used by another project (it
-# builds libpoll alone), and the container image built and run with podman.
-checks=(package:tests/consumer/run.sh docker:scripts/test-docker.sh)
+# builds libpoll alone), the container image built and run with podman, and the Kubernetes
+# manifests validated.
+checks=(package:tests/consumer/run.sh docker:scripts/test-docker.sh
+        kubernetes:scripts/test-kubernetes.sh)
 if [ $# -eq 0 ]; then
   for check in "${checks[@]}"; do
     name=${check%%:*}

@@ -9,7 +9,7 @@ int main(int argc, char** argv) {
     app::DaemonSpec<app::ProxyConfig> spec;
     spec.name = "mio-proxy";
     spec.version = std::string(mio::version());
-    spec.description = "mio-proxy: TCP layer-4 proxy and load balancer";
+    spec.description = "mio-proxy: TCP and UDP layer-4 proxy and load balancer";
     spec.default_config_path = "/etc/mio-proxy/mio-proxy.toml";
     spec.config_env_var = "MIO_PROXY_CONFIG";
     spec.parse = app::parse_proxy_config;
