@@ -44,6 +44,7 @@
 #include "runtime/listener_set.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/metrics.hpp"
+#include "runtime/service_notify.hpp"
 #include "runtime/signals.hpp"
 #include "runtime/timers.hpp"
 #include "runtime/token_space.hpp"
@@ -131,6 +132,7 @@ private:
 
 template <DaemonServer Server>
 int DaemonLoop::run(Server& server) {
+    notify_ready("serving");  // every listener and the admin endpoint are bound by now
     // Two clock readings per turn: the one after the timers also sets the next poll timeout.
     auto now = Clock::now();
     while (!lifecycle_.stop_requested()) {
@@ -199,6 +201,7 @@ void DaemonLoop::begin_drain(Server& server, std::string_view why) {
     lifecycle_.start_drain(drain_timeout_);
     spdlog::info("{}: draining {} connections (at most {} ms)", why, server.open_count(),
                  drain_timeout_.count());
+    notify_stopping("draining");
     if (admin_) admin_->set_draining(true);
     listeners_.close_all();
     server.on_drain();

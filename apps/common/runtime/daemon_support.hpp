@@ -19,6 +19,7 @@
 #include <mio/events.hpp>
 #include <mio/poll.hpp>
 
+#include "runtime/service_notify.hpp"
 #include "runtime/signals.hpp"
 
 namespace app {
@@ -89,12 +90,11 @@ struct ReloadRefused : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-/// SIGHUP and POST /reload: re-reads the configuration with `reload`; on error logs why and
-/// keeps the running configuration, else hands the new one to `apply`, which may throw
-/// ReloadRefused (nothing changed) or another exception (logged as partly applied). Returns
-/// nullopt when the new configuration is running, else the reason, as logged.
+namespace detail {
+
+/// reload_config() without the service manager's notifications.
 template <class Config, class Apply>
-std::optional<std::string> reload_config(
+std::optional<std::string> reload_and_apply(
     const std::function<std::optional<Config>(std::string*)>& reload, Apply&& apply) {
     std::string error;
     auto next = reload ? reload(&error) : std::nullopt;
@@ -114,6 +114,24 @@ std::optional<std::string> reload_config(
         spdlog::error("reload partly applied: {}", e.what());
         return std::string("partly applied: ") + e.what();
     }
+}
+
+}  // namespace detail
+
+/// SIGHUP and POST /reload: re-reads the configuration with `reload`; on error logs why and
+/// keeps the running configuration, else hands the new one to `apply`, which may throw
+/// ReloadRefused (nothing changed) or another exception (logged as partly applied). Returns
+/// nullopt when the new configuration is running, else the reason, as logged. Tells a
+/// service manager (notify_reloading, then notify_ready with the outcome as its status).
+template <class Config, class Apply>
+std::optional<std::string> reload_config(
+    const std::function<std::optional<Config>(std::string*)>& reload, Apply&& apply) {
+    notify_reloading();
+    std::optional<std::string> failure =
+        detail::reload_and_apply<Config>(reload, std::forward<Apply>(apply));
+    notify_ready(failure ? "serving; the last reload was not applied: " + *failure
+                         : "serving; configuration reloaded");
+    return failure;
 }
 
 }  // namespace app
