@@ -41,6 +41,7 @@
 #include "config/endpoint.hpp"
 #include "runtime/daemon_support.hpp"
 #include "runtime/idle_wheel.hpp"
+#include "runtime/inherited_sockets.hpp"
 #include "runtime/listener_set.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/metrics.hpp"
@@ -132,6 +133,7 @@ private:
 
 template <DaemonServer Server>
 int DaemonLoop::run(Server& server) {
+    InheritedSockets::process().warn_unclaimed();
     notify_ready("serving");  // every listener and the admin endpoint are bound by now
     // Two clock readings per turn: the one after the timers also sets the next poll timeout.
     auto now = Clock::now();

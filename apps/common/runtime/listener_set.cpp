@@ -3,11 +3,13 @@
 #include <unistd.h>
 
 #include <stdexcept>
+#include <type_traits>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "runtime/daemon_support.hpp"
+#include "runtime/inherited_sockets.hpp"
 
 namespace app {
 namespace {
@@ -34,6 +36,12 @@ BindingInfo info_for(const BindingOwner& owner, const Endpoint& endpoint) {
                        false};
 }
 
+// An inherited socket's binding: its Unix path (if any) belongs to the service manager and is
+// never unlinked.
+BindingInfo inherited_info(const BindingOwner& owner) {
+    return BindingInfo{owner, "inherited socket '" + owner.name + "'", "", false};
+}
+
 // Deregisters and closes one binding's socket, and removes its Unix path.
 template <class Socket>
 void close_binding(const mio::Registry& registry, std::optional<Socket>& socket,
@@ -51,7 +59,15 @@ void open_datagrams(const mio::Registry& registry, const ListenerSet::Spec& spec
                     std::vector<DatagramBinding<Socket>>& out, TokenKind kind,
                     std::vector<std::string>& actual) {
     std::vector<DatagramBinding<Socket>> bound;
-    for (const Endpoint& endpoint : spec.bind) {
+    // Sockets passed by the service manager under the listener's name replace its addresses.
+    constexpr InheritedKind inherited_kind =
+        std::is_same_v<Socket, mio::net::UdpSocket> ? InheritedKind::udp : InheritedKind::unixgram;
+    for (mio::UniqueFd& fd : InheritedSockets::process().copies(spec.owner.name)) {
+        auto& b = bound.emplace_back();
+        b.socket.emplace(adopt_inherited<Socket>(std::move(fd), inherited_kind, spec.owner.name));
+        b.info = inherited_info(spec.owner);
+    }
+    for (const Endpoint& endpoint : bound.empty() ? spec.bind : std::span<const Endpoint>()) {
         auto socket = bind_datagram<Socket>(endpoint);
         if (!socket) bind_failed(spec.owner, endpoint, socket.error());
         auto& b = bound.emplace_back();
@@ -103,7 +119,20 @@ std::vector<std::string> ListenerSet::open(const Spec& spec) {
 
 void ListenerSet::open_stream(const Spec& spec, std::vector<std::string>& actual) {
     std::vector<StreamBinding> bound;
-    for (const Endpoint& endpoint : spec.bind) {
+    // Sockets passed by the service manager under the listener's name replace its addresses.
+    const bool unix_paths = !spec.bind.empty() && spec.bind.front().is_unix();
+    for (mio::UniqueFd& fd : InheritedSockets::process().copies(spec.owner.name)) {
+        auto& b = bound.emplace_back();
+        if (unix_paths) {
+            b.listener.emplace(adopt_inherited<mio::net::UnixListener>(
+                std::move(fd), InheritedKind::unix_listener, spec.owner.name));
+        } else {
+            b.listener.emplace(adopt_inherited<mio::net::TcpListener>(
+                std::move(fd), InheritedKind::tcp_listener, spec.owner.name));
+        }
+        b.info = inherited_info(spec.owner);
+    }
+    for (const Endpoint& endpoint : bound.empty() ? spec.bind : std::span<const Endpoint>()) {
         auto listener = StreamListener::bind(endpoint, spec.reuseport);
         if (!listener) bind_failed(spec.owner, endpoint, listener.error());
         auto& b = bound.emplace_back();
