@@ -50,10 +50,10 @@ for preset in "${presets[@]}"; do
 done
 
 # Checks that run once, not per preset: libpoll installed and used by another project (it
-# builds libpoll alone), the container image built and run with podman, and the Kubernetes
-# manifests validated.
+# builds libpoll alone), the container image built and run with podman, the Kubernetes
+# manifests validated, and the systemd units verified.
 checks=(package:tests/consumer/run.sh docker:scripts/test-docker.sh
-        kubernetes:scripts/test-kubernetes.sh)
+        kubernetes:scripts/test-kubernetes.sh systemd:scripts/test-systemd.sh)
 if [ $# -eq 0 ]; then
   for check in "${checks[@]}"; do
     name=${check%%:*}
