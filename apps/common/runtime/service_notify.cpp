@@ -56,8 +56,22 @@ bool notify_service(std::string_view message) {
     return n == static_cast<ssize_t>(message.size());
 }
 
+namespace {
+
+// STATUS= is one line of the message: a reason that spans lines (an exception's text) is
+// joined, so that no line of it is read as an assignment.
+std::string one_line(std::string_view text) {
+    std::string out(text);
+    for (char& c : out) {
+        if (c == '\n' || c == '\r') c = ' ';
+    }
+    return out;
+}
+
+}  // namespace
+
 void notify_ready(std::string_view status) {
-    (void)notify_service("READY=1\nSTATUS=" + std::string(status));  // advice: see the header
+    (void)notify_service("READY=1\nSTATUS=" + one_line(status));  // advice: see the header
 }
 
 void notify_reloading() {
@@ -65,7 +79,7 @@ void notify_reloading() {
 }
 
 void notify_stopping(std::string_view status) {
-    (void)notify_service("STOPPING=1\nSTATUS=" + std::string(status));
+    (void)notify_service("STOPPING=1\nSTATUS=" + one_line(status));
 }
 
 }  // namespace app
