@@ -12,6 +12,8 @@ build_packages=(
 )
 test_packages=(
   clang-format
+  # The presets share compiled objects through it (see CMakeLists.txt).
+  ccache
   # Real clients for the end-to-end tests (tests/e2e): socat, ncat, nc, curl, prlimit.
   socat ncat netcat-openbsd curl procps util-linux
   # Real peers for mio-proxy's end-to-end tests (tests/e2e/proxy_*) and scripts/bench-proxy.sh.

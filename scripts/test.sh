@@ -29,6 +29,8 @@ failure_output() {
 }
 
 jobs=$(nproc 2>/dev/null || echo 2)
+# One compiler cache for every preset's build tree, inside build/ (a clean clone starts empty).
+export CCACHE_DIR=${CCACHE_DIR:-$PWD/build/.ccache}
 failed=()
 failed_tests=()  # "preset: test" lines, repeated at the end so that a log's tail names them
 for preset in "${presets[@]}"; do
