@@ -132,6 +132,7 @@ void ProxyServer::run_ready() {
     session_ready_.run(sessions_, [this](SlabKey key, UdpSession& s) {
         if (serve_session(key, s)) session_ready_.push(key, s);
     });
+    flush_replies();  // the loop calls this once per turn, after the turn's events
 }
 
 void ProxyServer::on_timer(TimerPayload payload) {
@@ -151,6 +152,7 @@ void ProxyServer::close_all(std::string_view reason) {
 }
 
 std::optional<std::string> ProxyServer::reload_now() {
+    flush_replies();  // before a binding's socket may close or its index be reused
     return reload_config(reload_, [this](ProxyConfig next) { apply(std::move(next)); });
 }
 

@@ -31,6 +31,7 @@
 #include "runtime/stream_probe.hpp"
 #include "runtime/stream_relay.hpp"
 #include "session_table.hpp"
+#include "udp_reply_batch.hpp"
 #include "upstream.hpp"
 
 namespace app {
@@ -70,7 +71,9 @@ struct UdpMetrics {
     std::uint64_t datagrams_in = 0;      ///< from clients
     std::uint64_t datagrams_out = 0;     ///< to clients
     std::array<std::uint64_t, kUdpDropNames.size()> dropped{};
-    void drop(UdpDrop why) noexcept { ++dropped[static_cast<std::size_t>(why)]; }
+    void drop(UdpDrop why, std::uint64_t n = 1) noexcept {
+        dropped[static_cast<std::size_t>(why)] += n;
+    }
 };
 
 /// Why a connection that had to begin with a PROXY header was closed (a metric label each).
@@ -270,6 +273,8 @@ private:
                                                         const mio::net::SocketAddr& to);
     bool serve_session(SlabKey key, UdpSession& s);
     bool reply(SlabKey key, UdpSession& s, std::span<const std::byte> data);
+    /// Sends the replies gathered in replies_ and counts what became of them.
+    void flush_replies();
     void session_failed(SlabKey key, UdpSession& s, const std::error_code& ec);
     void close_session(SlabKey key, CloseCause cause);
     void close_sessions_of(std::uint32_t listener);
@@ -320,6 +325,9 @@ private:
     /// udp_arena_ (not zeroed: only the pages that datagrams touch are resident).
     std::unique_ptr<std::byte[]> udp_arena_;
     std::array<mio::net::DatagramSlot, kUdpBatch> udp_slots_{};
+    /// This turn's replies to UDP clients, sent at the end of the turn (or sooner: see
+    /// UdpReplyBatch).
+    UdpReplyBatch replies_;
     /// The local address of each UDP binding (by index), learnt once, for PROXY headers.
     std::vector<std::optional<mio::net::SocketAddr>> udp_local_;
     std::vector<SlabKey> starved_;

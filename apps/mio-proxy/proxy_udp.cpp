@@ -18,11 +18,6 @@ namespace {
 // A wake-up reads at most kDatagramRounds batches of kUdpBatch datagrams (64) per socket.
 constexpr int kDatagramRounds = 4;
 
-mio::net::SocketAddr any_address_like(const mio::net::SocketAddr& peer) {
-    if (peer.is_ipv6()) return mio::net::SocketAddr::v6({}, 0);
-    return mio::net::SocketAddr::v4({0, 0, 0, 0}, 0);
-}
-
 bool is_refused(const std::error_code& ec) {
     return ec == std::errc::connection_refused;
 }
@@ -175,10 +170,7 @@ std::span<const std::byte> ProxyServer::with_proxy_header(const UdpSession& s,
 // A socket connected to `to` for a new session; nullopt (the drop counted) if none can be had.
 std::optional<mio::net::UdpSocket> ProxyServer::connected_socket(ProxyListener& listener,
                                                                  const mio::net::SocketAddr& to) {
-    auto socket = mio::net::UdpSocket::bind(any_address_like(to));
-    if (socket) {
-        if (auto r = socket->connect(to); !r) socket = mio::fail(r.error());
-    }
+    auto socket = mio::net::UdpSocket::connected(to);  // no bind(): the kernel picks the port
     if (socket) return std::move(*socket);
     const bool out_of_fds = socket.error() == std::errc::too_many_files_open ||
                             socket.error() == std::errc::too_many_files_open_in_system;
@@ -212,17 +204,13 @@ bool ProxyServer::reply(SlabKey key, UdpSession& s, std::span<const std::byte> d
     server.bytes_from_server += data.size();
     if (s.responses++ == 0) server.health.on_connect_success(Clock::now());
     s.last_active = loop_.now_tick();
-    UdpBinding* binding = loop_.listeners().udp_binding(s.binding);
-    if (binding == nullptr || !binding->socket) {
-        listener.udp.drop(UdpDrop::client_busy);  // the listener socket is gone (reload)
-    } else if (auto sent = send_datagram(*binding->socket, data, s.client)) {
-        ++listener.udp.datagrams_out;
-        listener.metrics->bytes_out += *sent;
-        s.bytes_out += *sent;
-    } else {
-        listener.udp.drop(mio::is_would_block(sent.error()) ? UdpDrop::client_busy
-                                                            : UdpDrop::error);
-    }
+    // Sent with this turn's other replies from the same socket (flush_replies). The session
+    // counts the bytes now, as it may end before they leave; a reply that is then dropped
+    // (a full send buffer) is counted as a drop of the listener, and stays in the session's
+    // bytes_out.
+    if (!replies_.fits_with(s.binding, data.size())) flush_replies();
+    replies_.add(s.binding, s.listener, data, s.client);
+    s.bytes_out += data.size();
     // Replies are expected per request: a client that has several requests in flight on one
     // socket (a resolver does) keeps its session until each has its answers.
     const std::uint32_t expected = listener.config.udp.expected_responses;
@@ -231,6 +219,20 @@ bool ProxyServer::reply(SlabKey key, UdpSession& s, std::span<const std::byte> d
         return false;
     }
     return true;
+}
+
+void ProxyServer::flush_replies() {
+    if (replies_.empty()) return;
+    ProxyListener& listener = listeners_[replies_.listener()];
+    UdpBinding* binding = loop_.listeners().udp_binding(replies_.binding());
+    if (binding == nullptr || !binding->socket) {  // the listener socket is gone (reload)
+        return listener.udp.drop(UdpDrop::client_busy, replies_.discard());
+    }
+    const UdpReplyBatch::Outcome out = replies_.flush(*binding->socket);
+    listener.udp.datagrams_out += out.sent;
+    listener.metrics->bytes_out += out.sent_bytes;
+    listener.udp.drop(UdpDrop::client_busy, out.busy);
+    listener.udp.drop(UdpDrop::error, out.failed);
 }
 
 // A send or receive on the session socket failed: a refusal (ICMP port unreachable) is the

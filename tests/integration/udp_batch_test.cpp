@@ -1,9 +1,10 @@
-// UdpSocket::recv_batch, libpoll's one extension of mio's API: several datagrams per call.
+// UdpSocket::recv_batch, send_batch and connected: libpoll's extensions of mio's UdpSocket.
 #include <catch2/catch.hpp>
 
 #include <poll.h>
 
 #include <array>
+#include <cstring>
 #include <string>
 
 #include <mio/net/udp_socket.hpp>
@@ -86,4 +87,70 @@ TEST_CASE("UdpSocket::recv_batch fills at most the slots given, then the rest", 
             got += static_cast<char>(std::to_integer<int>(slots[i].buffer[0]));
     }
     CHECK(got == "abc");
+}
+
+// send_batch (a libpoll extension): several datagrams, each to its own peer, in one call.
+TEST_CASE("UdpSocket::send_batch sends each slot's bytes to its peer, in order", "[udp]") {
+    UdpSocket tx = bind_local(), rx1 = bind_local(), rx2 = bind_local();
+    const SocketAddr tx_addr = must(tx.local_addr());
+    std::array<std::string, 3> texts{"one", "two, longer", "three"};
+    std::array<std::byte, 64> scratch{};  // room beyond `size` that must not be sent
+    std::array<std::array<std::byte, 64>, 3> bufs{};
+    std::array<mio::net::DatagramSlot, 3> slots;
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+        std::memcpy(bufs[i].data(), texts[i].data(), texts[i].size());
+        slots[i].buffer = bufs[i];
+        slots[i].size = texts[i].size();
+        slots[i].peer = must(i == 1 ? rx2.local_addr() : rx1.local_addr());
+    }
+    REQUIRE(must(tx.send_batch(slots), "send_batch") == 3);
+    const auto receive = [&](const UdpSocket& rx) {
+        pollfd p{rx.as_raw_fd(), POLLIN, 0};
+        REQUIRE(::poll(&p, 1, 10'000) == 1);  // bounded: loopback delivers promptly
+        auto [n, from] = must(rx.recv_from(scratch), "recv_from");
+        CHECK(from == tx_addr);
+        return to_text(std::span(scratch.data(), n));
+    };
+    CHECK(receive(rx1) == "one");
+    CHECK(receive(rx1) == "three");
+    CHECK(receive(rx2) == "two, longer");
+    std::span<const mio::net::DatagramSlot> none;
+    CHECK(must(tx.send_batch(none)) == 0);
+}
+
+TEST_CASE("UdpSocket::send_batch reports the first datagram's error", "[udp]") {
+    UdpSocket tx = bind_local();
+    std::array<std::byte, 8> buf{};
+    std::array<mio::net::DatagramSlot, 1> slots;
+    slots[0].buffer = buf;
+    slots[0].size = buf.size();
+    slots[0].peer = SocketAddr::v4({127, 0, 0, 1}, 0);  // port 0 is no destination
+    auto sent = tx.send_batch(slots);
+    REQUIRE_FALSE(sent);
+    CHECK_FALSE(mio::is_would_block(sent.error()));
+}
+
+// connected(): one call less than bind + connect, for a proxy's per-session sockets.
+TEST_CASE("UdpSocket::connected is connected to its peer on an ephemeral port", "[udp]") {
+    UdpSocket server = bind_local(), stranger = bind_local();
+    const SocketAddr server_addr = must(server.local_addr());
+    UdpSocket client = must(UdpSocket::connected(server_addr), "connected");
+    CHECK(must(client.peer_addr()) == server_addr);
+    const SocketAddr client_addr = must(client.local_addr());
+    CHECK(client_addr.is_ipv4());
+    CHECK(client_addr.port() != 0);
+    REQUIRE(must(client.send("ping")) == 4);
+    std::array<std::byte, 16> buf{};
+    pollfd p{server.as_raw_fd(), POLLIN, 0};
+    REQUIRE(::poll(&p, 1, 10'000) == 1);
+    auto [n, from] = must(server.recv_from(buf));
+    CHECK(to_text(std::span(buf.data(), n)) == "ping");
+    CHECK(from == client_addr);
+    // Only the peer's datagrams reach it: the stranger's is dropped by the kernel.
+    REQUIRE(must(stranger.send_to("spam", client_addr)) == 4);
+    REQUIRE(must(server.send_to("pong", client_addr)) == 4);
+    pollfd c{client.as_raw_fd(), POLLIN, 0};
+    REQUIRE(::poll(&c, 1, 10'000) == 1);
+    CHECK(to_text(std::span(buf.data(), must(client.recv(buf)))) == "pong");
+    require_would_block(client.recv(buf));
 }

@@ -31,6 +31,13 @@ Result<UdpSocket> UdpSocket::bind(const SocketAddr& addr) {
     return UdpSocket(std::move(*fd));
 }
 
+Result<UdpSocket> UdpSocket::connected(const SocketAddr& peer) {
+    auto fd = sys::new_udp_socket(peer.family());
+    if (!fd) return fail(fd.error());
+    if (auto r = sys::connect(fd->get(), peer); !r) return fail(r.error());
+    return UdpSocket(std::move(*fd));
+}
+
 Result<UdpSocket> UdpSocket::from_fd(UniqueFd fd) {
     if (auto r = sys::expect_udp_socket(fd.get()); !r) return fail(r.error());
     return UdpSocket(std::move(fd));
@@ -65,6 +72,13 @@ Result<std::size_t> UdpSocket::recv_batch(std::span<DatagramSlot> slots) const {
     const auto used = slots.first(std::min(slots.size(), kMaxDatagramBatch));
     if (used.empty()) return std::size_t{0};
     return io_.do_transfer(used.size(), [&](int fd) { return sys::recv_batch(fd, used); });
+}
+
+Result<std::size_t> UdpSocket::send_batch(std::span<const DatagramSlot> slots) const {
+    const auto used = slots.first(std::min(slots.size(), kMaxDatagramBatch));
+    if (used.empty()) return std::size_t{0};
+    // A short batch re-arms the writable edge, as a short write of a stream does.
+    return io_.do_transfer(used.size(), [&](int fd) { return sys::send_batch(fd, used); });
 }
 
 Result<std::pair<std::size_t, SocketAddr>> UdpSocket::peek_from(std::span<std::byte> buf) const {

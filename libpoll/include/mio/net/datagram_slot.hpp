@@ -1,5 +1,6 @@
 #pragma once
-// DatagramSlot: one datagram of a batch received with UdpSocket::recv_batch.
+// DatagramSlot: one datagram of a batch received with UdpSocket::recv_batch or sent with
+// UdpSocket::send_batch.
 
 #include <cstddef>
 #include <mio/export.hpp>
@@ -9,11 +10,13 @@
 
 namespace mio::net {
 
-/// The most datagrams one UdpSocket::recv_batch() call receives; further slots are unused.
+/// The most datagrams one UdpSocket::recv_batch() or send_batch() call moves; further slots
+/// are left for the next call.
 inline constexpr std::size_t kMaxDatagramBatch = 64;
 
-/// Where one datagram of a batch goes, and what arrived there. The caller sets `buffer`;
-/// UdpSocket::recv_batch() fills the other fields of each slot it uses.
+/// Where one datagram of a batch goes, and what arrived there. For recv_batch() the caller
+/// sets `buffer` and the call fills the other fields of each slot it uses; for send_batch()
+/// the caller sets all three: `buffer.first(size)` is sent to `peer`.
 /// Thread safety: a plain value.
 struct MIO_API DatagramSlot {
     std::span<std::byte> buffer;  ///< room for the datagram (set by the caller)

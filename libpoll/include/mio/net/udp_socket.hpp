@@ -39,6 +39,12 @@ public:
     /// Creates a non-blocking, close-on-exec socket bound to `addr` (no SO_REUSEADDR).
     /// Errors: errc::address_in_use, errc::address_not_available and other OS errors.
     [[nodiscard]] static Result<UdpSocket> bind(const SocketAddr& addr);
+    /// Creates a non-blocking, close-on-exec socket of `peer`'s family connected to `peer`, on
+    /// an address and ephemeral port the kernel picks: what bind() to the unspecified address
+    /// with port 0 followed by connect() gives, with one system call less. A libpoll extension
+    /// (a proxy opens one such socket per client session).
+    /// Errors: errc::too_many_files_open, errc::network_unreachable and other OS errors.
+    [[nodiscard]] static Result<UdpSocket> connected(const SocketAddr& peer);
     /// Adopts an existing UDP socket; O_NONBLOCK is left as it is.
     /// Errors: errc::not_a_socket, errc::bad_file_descriptor, errc::wrong_protocol_type (e.g. a
     /// TCP socket), errc::address_family_not_supported. On error `fd` is closed.
@@ -69,6 +75,13 @@ public:
     /// Errors: WouldBlock when none is queued (re-arms); as recv_from otherwise (an error
     /// after some datagrams arrived is returned by the next call).
     [[nodiscard]] Result<std::size_t> recv_batch(std::span<DatagramSlot> slots) const;
+    /// Sends up to min(slots.size(), kMaxDatagramBatch) datagrams in one call where the OS can
+    /// (sendmmsg on Linux; elsewhere send_to in a loop): each slot's buffer.first(size) to its
+    /// `peer`, in order, and returns how many were sent (at least one). A libpoll extension.
+    /// A count short of the slots given means the next one could not be sent now: calling
+    /// again from there returns its WouldBlock (the send buffer is full; re-arms) or its error.
+    /// Errors: as send_to, for the first slot.
+    [[nodiscard]] Result<std::size_t> send_batch(std::span<const DatagramSlot> slots) const;
     /// Like recv_from, but leaves the datagram queued (MSG_PEEK).
     [[nodiscard]] Result<std::pair<std::size_t, SocketAddr>> peek_from(
         std::span<std::byte> buf) const;

@@ -1,6 +1,7 @@
-// recv_batch(): several datagrams per system call where the OS has recvmmsg(2) (Linux), so a
-// busy UDP socket costs one call per batch instead of one per datagram, and a short batch
-// tells the caller the queue is empty without a further call that meets EAGAIN.
+// recv_batch() and send_batch(): several datagrams per system call where the OS has
+// recvmmsg(2)/sendmmsg(2) (Linux), so a busy UDP socket costs one call per batch instead of
+// one per datagram, and a short receive batch tells the caller the queue is empty without a
+// further call that meets EAGAIN.
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -24,7 +25,31 @@ void fill(net::DatagramSlot& slot, const sockaddr_storage& from, socklen_t from_
     }
 }
 
+// A slot's destination as the kernel takes it: the address written to `to`, and its length.
+socklen_t raw_peer(const net::DatagramSlot& slot, sockaddr_storage& to) noexcept {
+    return static_cast<socklen_t>(slot.peer.to_sockaddr(to));
+}
+
 #if defined(__linux__)
+
+Result<std::size_t> send_mmsg(int fd, std::span<const net::DatagramSlot> slots) noexcept {
+    constexpr std::size_t kMax = net::kMaxDatagramBatch;
+    const std::size_t n = std::min(slots.size(), kMax);
+    std::array<mmsghdr, kMax> msgs{};
+    std::array<iovec, kMax> iov{};
+    std::array<sockaddr_storage, kMax> to;
+    for (std::size_t i = 0; i < n; ++i) {
+        iov[i] = {slots[i].buffer.data(), std::min(slots[i].size, slots[i].buffer.size())};
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+        msgs[i].msg_hdr.msg_name = &to[i];
+        msgs[i].msg_hdr.msg_namelen = raw_peer(slots[i], to[i]);
+    }
+    return retry_io([&] {
+        return static_cast<ssize_t>(
+            ::sendmmsg(fd, msgs.data(), static_cast<unsigned>(n), MSG_NOSIGNAL));
+    });
+}
 
 Result<std::size_t> recv_mmsg(int fd, std::span<net::DatagramSlot> slots) noexcept {
     constexpr std::size_t kMax = net::kMaxDatagramBatch;
@@ -79,7 +104,37 @@ Result<std::size_t> recv_mmsg(int fd, std::span<net::DatagramSlot> slots) noexce
     return got;
 }
 
+// Without sendmmsg: sendto(2) until the slots are sent or one cannot be. Compiled everywhere,
+// used where sendmmsg is missing.
+[[maybe_unused]] Result<std::size_t> send_loop(int fd,
+                                               std::span<const net::DatagramSlot> slots) noexcept {
+    std::size_t sent = 0;
+    for (; sent < std::min(slots.size(), net::kMaxDatagramBatch); ++sent) {
+        const net::DatagramSlot& slot = slots[sent];
+        sockaddr_storage to;
+        const socklen_t len = raw_peer(slot, to);
+        auto n = retry_io([&] {
+            return ::sendto(fd, slot.buffer.data(), std::min(slot.size, slot.buffer.size()),
+                            MSG_NOSIGNAL, reinterpret_cast<const sockaddr*>(&to), len);
+        });
+        if (!n) {
+            if (sent == 0) return fail(n.error());
+            break;  // the next call returns this one's WouldBlock or error
+        }
+    }
+    return sent;
+}
+
 }  // namespace
+
+Result<std::size_t> send_batch(int fd, std::span<const net::DatagramSlot> slots) noexcept {
+    if (slots.empty()) return std::size_t{0};
+#if defined(__linux__)
+    return send_mmsg(fd, slots);
+#else
+    return send_loop(fd, slots);
+#endif
+}
 
 Result<std::size_t> recv_batch(int fd, std::span<net::DatagramSlot> slots) noexcept {
     if (slots.empty()) return std::size_t{0};

@@ -71,6 +71,11 @@ struct RawAddr {
 /// Datagrams into `slots` (at most net::kMaxDatagramBatch): recvmmsg(2) where it exists, else
 /// recvfrom(2) until WouldBlock. The number received, or the first call's error.
 [[nodiscard]] Result<std::size_t> recv_batch(int fd, std::span<net::DatagramSlot> slots) noexcept;
+/// Each slot's buffer.first(size) to its peer (at most net::kMaxDatagramBatch): sendmmsg(2)
+/// where it exists, else sendto(2) until one cannot be sent. The number sent, or the first
+/// datagram's error.
+[[nodiscard]] Result<std::size_t> send_batch(int fd,
+                                             std::span<const net::DatagramSlot> slots) noexcept;
 /// readv(2) / sendmsg(2) with MSG_NOSIGNAL; at most IOV_MAX slices are used.
 [[nodiscard]] Result<std::size_t> read_vectored(int fd, std::span<IoSliceMut> bufs) noexcept;
 [[nodiscard]] Result<std::size_t> write_vectored(int fd, std::span<const IoSlice> bufs) noexcept;
