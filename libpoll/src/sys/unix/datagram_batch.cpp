@@ -35,10 +35,12 @@ socklen_t raw_peer(const net::DatagramSlot& slot, sockaddr_storage& to) noexcept
 Result<std::size_t> send_mmsg(int fd, std::span<const net::DatagramSlot> slots) noexcept {
     constexpr std::size_t kMax = net::kMaxDatagramBatch;
     const std::size_t n = std::min(slots.size(), kMax);
-    std::array<mmsghdr, kMax> msgs{};
-    std::array<iovec, kMax> iov{};
+    // Only the n entries used are set (not the whole arrays: most calls move one datagram).
+    std::array<mmsghdr, kMax> msgs;
+    std::array<iovec, kMax> iov;
     std::array<sockaddr_storage, kMax> to;
     for (std::size_t i = 0; i < n; ++i) {
+        msgs[i] = {};
         iov[i] = {slots[i].buffer.data(), std::min(slots[i].size, slots[i].buffer.size())};
         msgs[i].msg_hdr.msg_iov = &iov[i];
         msgs[i].msg_hdr.msg_iovlen = 1;
@@ -54,10 +56,11 @@ Result<std::size_t> send_mmsg(int fd, std::span<const net::DatagramSlot> slots) 
 Result<std::size_t> recv_mmsg(int fd, std::span<net::DatagramSlot> slots) noexcept {
     constexpr std::size_t kMax = net::kMaxDatagramBatch;
     const std::size_t n = std::min(slots.size(), kMax);
-    std::array<mmsghdr, kMax> msgs{};
-    std::array<iovec, kMax> iov{};
+    std::array<mmsghdr, kMax> msgs;  // only the n entries used are set, as in send_mmsg
+    std::array<iovec, kMax> iov;
     std::array<sockaddr_storage, kMax> from;
     for (std::size_t i = 0; i < n; ++i) {
+        msgs[i] = {};
         iov[i] = {slots[i].buffer.data(), slots[i].buffer.size()};
         msgs[i].msg_hdr.msg_iov = &iov[i];
         msgs[i].msg_hdr.msg_iovlen = 1;
