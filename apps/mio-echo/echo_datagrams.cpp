@@ -17,7 +17,7 @@ constexpr int kDatagramBudget = 64;
 bool refused(const EchoListener& listener, const mio::net::SocketAddr& peer) {
     const auto& deny = listener.config.deny_source_ports;
     if (std::find(deny.begin(), deny.end(), peer.port()) != deny.end()) return true;
-    return !listener.limiter->allow(peer.ip_string(), RateLimiter::Clock::now());
+    return !listener.limiter->allow(peer, SourceRateLimiter::Clock::now());  // allocates nothing
 }
 
 bool refused(const EchoListener&, const mio::net::UnixAddr& peer) {

@@ -59,8 +59,12 @@ void EchoServer::open_listener(const EchoListenerConfig& config) {
     listener.metrics = &metrics;
     listener.pool = &pool_for(config.buffer_size);
     if (is_datagram(config.protocol)) {
-        listener.limiter = std::make_unique<RateLimiter>(
-            config.rate_limit_pps, config.max_connections, config.idle_timeout);
+        // A fixed table sized like the listener's connection bound (at most 65,536 buckets,
+        // 2.5 MiB): a flood of new source addresses takes buckets over instead of filling
+        // the table, so it never locks out the next client, and a datagram costs one probe.
+        const std::size_t slots = std::min<std::size_t>(config.max_connections, 65'536);
+        listener.limiter = std::make_unique<SourceRateLimiter>(config.rate_limit_pps,
+                                                               std::chrono::seconds(1), slots);
     }
     for (const std::string& addr : actual) {
         spdlog::info("listener '{}' ({}, {}) listening on {}", config.name,
@@ -125,9 +129,12 @@ void EchoServer::apply(EchoConfig next) {
             return a.bind == b.bind && a.protocol == b.protocol;
         },
         [this](EchoListener& listener, const EchoListenerConfig& wanted) {
+            const bool new_rate = wanted.rate_limit_pps != listener.config.rate_limit_pps;
             listener.config = wanted;
             listener.pool = &pool_for(wanted.buffer_size);
-            if (listener.limiter) listener.limiter->set_rate(wanted.rate_limit_pps);
+            // Only a changed rate restarts the buckets (set_limit refills every one).
+            if (listener.limiter && new_rate)
+                listener.limiter->set_limit(wanted.rate_limit_pps, std::chrono::seconds(1));
         });
     const bool admin_changed = !(next.admin == config_.admin);
     config_ = std::move(next);

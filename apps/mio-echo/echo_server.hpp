@@ -16,11 +16,11 @@
 #include <vector>
 
 #include "echo_config.hpp"
-#include "rate_limiter.hpp"
 #include "runtime/buffer_pool.hpp"
 #include "runtime/daemon_loop.hpp"
 #include "runtime/ready_list.hpp"
 #include "runtime/slab.hpp"
+#include "runtime/source_rate_limiter.hpp"
 #include "runtime/stream_pump.hpp"
 
 namespace app {
@@ -31,9 +31,9 @@ struct EchoListener {
     EchoListenerConfig config;
     ListenerMetrics* metrics = nullptr;
     BufferPool* pool = nullptr;
-    std::unique_ptr<RateLimiter> limiter;  ///< datagram listeners: per source IP
-    std::uint32_t open = 0;                ///< open stream connections
-    bool retired = false;                  ///< removed by a reload: connections finish
+    std::unique_ptr<SourceRateLimiter> limiter;  ///< datagram listeners: per source IP
+    std::uint32_t open = 0;                      ///< open stream connections
+    bool retired = false;                        ///< removed by a reload: connections finish
 };
 
 /// One stream connection. Kept small: an idle connection holds no buffer.

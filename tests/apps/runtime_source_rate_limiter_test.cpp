@@ -51,3 +51,24 @@ TEST_CASE("source rate limiter: many sources never lock out a new one", "[runtim
     limiter.set_limit(2, 1h);
     CHECK(allowed(limiter, v4(9), t0, 5) == 2);
 }
+
+TEST_CASE("source rate limiter: set_limit refills every bucket and can lift the limit",
+          "[runtime][rate]") {
+    SourceRateLimiter limiter(2, 1s, 64);
+    CHECK(allowed(limiter, v4(1), t0, 5) == 2);
+    limiter.set_limit(4, 1s);
+    CHECK(allowed(limiter, v4(1), t0, 10) == 4);  // a full bucket of the new limit
+    limiter.set_limit(0, 1s);
+    CHECK(allowed(limiter, v4(1), t0, 100) == 100);
+    CHECK(allowed(limiter, SocketAddr::v6({}, 7), t0, 100) == 100);
+}
+
+TEST_CASE("source rate limiter: IPv6 sources have buckets of their own", "[runtime][rate]") {
+    SourceRateLimiter limiter(2, 1s, 64);
+    std::array<std::uint8_t, 16> a{}, b{};
+    a[15] = 1;
+    b[15] = 2;
+    CHECK(allowed(limiter, SocketAddr::v6(a, 1), t0, 5) == 2);
+    CHECK(allowed(limiter, SocketAddr::v6(a, 2), t0, 5) == 0);  // same IP, another port
+    CHECK(allowed(limiter, SocketAddr::v6(b, 1), t0, 5) == 2);
+}

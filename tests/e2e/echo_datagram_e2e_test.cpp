@@ -77,3 +77,27 @@ TEST_CASE("udp: a burst over rate_limit_pps is mostly refused and counted", "[e2
     const std::uint64_t refused = kBurst - replies.size();
     CHECK(wait_metric(echo.admin_address(), "mio_echo_rejected_total", "udp", refused) == refused);
 }
+
+// A flood of new source addresses (the reflection abuse the limit guards against, here from
+// 300 addresses of 127/8) neither fills the per-source table nor locks anyone out: each new
+// source takes over a bucket, so every one of them and then a fresh client are answered, with
+// a table of 64 buckets.
+TEST_CASE("udp: a flood of new sources never locks the next client out", "[e2e][echo]") {
+    EchoProcess echo(base_toml() +
+                     listener_toml("udp", "udp", "rate_limit_pps = 5\nmax_connections = 8"));
+    const std::string address = echo.address("udp");
+    constexpr int kSources = 300;
+    for (int i = 0; i < kSources; ++i) {
+        const std::string ip =
+            "127.1." + std::to_string(i / 200) + "." + std::to_string(i % 200 + 1);
+        DatagramClient source = DatagramClient::udp(ip);
+        source.send_to(address, "from " + ip);
+        INFO("source " << ip);
+        REQUIRE(source.recv() == std::optional<std::string>("from " + ip));
+    }
+    DatagramClient control = DatagramClient::udp("127.0.0.3");
+    control.send_to(address, "control");
+    CHECK(control.recv() == std::optional<std::string>("control"));
+    const HttpReply metrics = http_get(echo.admin_address(), "/metrics");
+    CHECK(metric(metrics.body, "mio_echo_rejected_total", "udp") == 0u);
+}
