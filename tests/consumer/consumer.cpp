@@ -6,10 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include <mio/net/tcp_listener.hpp>
-#include <mio/net/tcp_stream.hpp>
-#include <mio/poll.hpp>
-#include <mio/version.hpp>
+#include <mio/mio.hpp>  // the umbrella header (generated): every public header
 
 static_assert(LIBPOLL_VERSION_MAJOR == 0 && LIBPOLL_VERSION >= 100, "libpoll 0.1 or later");
 
