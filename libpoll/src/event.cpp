@@ -29,4 +29,14 @@ Events::Events(std::size_t capacity)
     : data_(std::make_unique<Event[]>(capacity == 0 ? 1 : capacity)),
       capacity_(capacity == 0 ? 1 : capacity) {}
 
+std::string to_string(const Events& events) {
+    std::string out = "Events { capacity: " + std::to_string(events.capacity()) + ", [";
+    const char* separator = "";
+    for (const Event& event : events) {
+        out += separator + to_string(event);
+        separator = ", ";
+    }
+    return out + "] }";
+}
+
 }  // namespace mio

@@ -19,4 +19,9 @@ Result<void> Poll::poll(Events& events, std::optional<std::chrono::nanoseconds> 
     return registry_->selector()->select(events, timeout);
 }
 
+std::string to_string(const Poll& poll) {
+    if (!poll.registry_) return "Poll { (moved from) }";
+    return "Poll { registry: " + to_string(*poll.registry_) + " }";
+}
+
 }  // namespace mio

@@ -16,4 +16,9 @@ Result<Registry> Registry::try_clone() const {
     return Registry(selector_);
 }
 
+std::string to_string(const Registry& registry) {
+    if (!registry.selector_) return "Registry { (moved from) }";
+    return "Registry { selector: " + registry.selector_->describe() + " }";
+}
+
 }  // namespace mio

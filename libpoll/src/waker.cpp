@@ -47,4 +47,9 @@ Result<void> Waker::wake() const {
     return impl_->wake();
 }
 
+std::string to_string(const Waker& waker) {
+    if (!waker.selector_) return "Waker { (moved from) }";
+    return "Waker { selector: " + waker.selector_->describe() + " }";
+}
+
 }  // namespace mio

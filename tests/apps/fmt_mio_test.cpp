@@ -15,3 +15,16 @@ TEST_CASE("tokens, interests, events and addresses format with fmt", "[fmt]") {
     REQUIRE(path.has_value());
     REQUIRE(fmt::format("{}", *path) == "/tmp/x.sock");
 }
+
+TEST_CASE("a Poll, its Registry, a Waker and Events format with fmt", "[fmt]") {
+    auto poll = mio::Poll::create();
+    REQUIRE(poll.has_value());
+    const std::string registry = mio::to_string(poll->registry());
+    CHECK(fmt::format("{}", poll->registry()) == registry);
+    CHECK(fmt::format("{}", *poll) == "Poll { registry: " + registry + " }");
+    auto waker = mio::Waker::create(poll->registry(), mio::Token{1});
+    REQUIRE(waker.has_value());
+    CHECK(fmt::format("{}", *waker) == mio::to_string(*waker));
+    const mio::Events events(4);
+    CHECK(fmt::format("{}", events) == "Events { capacity: 4, [] }");
+}

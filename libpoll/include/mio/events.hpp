@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <memory>
 #include <mio/export.hpp>
+#include <string>
 
 #include <mio/event.hpp>
 
@@ -45,5 +46,9 @@ private:
     std::size_t capacity_ = 0;
     std::size_t size_ = 0;
 };
+
+/// e.g. `Events { capacity: 1024, [Event { token: 1, readable }] }`: every event of the last
+/// poll, for diagnostics and test failures (mio's Debug output). Thread safety: as reading.
+[[nodiscard]] MIO_API std::string to_string(const Events& events);
 
 }  // namespace mio

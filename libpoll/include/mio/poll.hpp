@@ -5,6 +5,7 @@
 #include <memory>
 #include <mio/export.hpp>
 #include <optional>
+#include <string>
 
 #include <mio/error.hpp>
 #include <mio/events.hpp>
@@ -62,8 +63,13 @@ public:
                                     std::optional<std::chrono::nanoseconds> timeout);
 
 private:
+    friend MIO_API std::string to_string(const Poll& poll);
     explicit Poll(std::unique_ptr<Registry> registry) noexcept;
     std::unique_ptr<Registry> registry_;  // on the heap: registry() survives a move
 };
+
+/// e.g. `Poll { registry: Registry { selector: epoll { fd: 3 } } }`, for diagnostics (mio's
+/// Debug output). Thread safety: may be called from any thread.
+[[nodiscard]] MIO_API std::string to_string(const Poll& poll);
 
 }  // namespace mio

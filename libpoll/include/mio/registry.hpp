@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <mio/export.hpp>
+#include <string>
 
 #include <mio/error.hpp>
 #include <mio/interest.hpp>
@@ -84,6 +85,7 @@ public:
 private:
     friend class Poll;
     friend class Waker;
+    friend MIO_API std::string to_string(const Registry& registry);
     friend class detail::IoSource;
     friend class posix::SourceFd;
 
@@ -94,5 +96,9 @@ private:
 
     std::shared_ptr<sys::Selector> selector_;
 };
+
+/// e.g. `Registry { selector: epoll { fd: 3 } }`: the backend and its descriptors, for
+/// diagnostics (mio's Debug output). Thread safety: may be called from any thread.
+[[nodiscard]] MIO_API std::string to_string(const Registry& registry);
 
 }  // namespace mio

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <mio/export.hpp>
+#include <string>
 
 #include <mio/error.hpp>
 #include <mio/registry.hpp>
@@ -40,11 +41,16 @@ public:
     [[nodiscard]] Result<void> wake() const;
 
 private:
+    friend MIO_API std::string to_string(const Waker& waker);
     Waker(std::shared_ptr<sys::Selector> selector, std::unique_ptr<sys::Waker> impl) noexcept;
     void reset() noexcept;
 
     std::shared_ptr<sys::Selector> selector_;  // to give back the one-Waker claim
     std::unique_ptr<sys::Waker> impl_;
 };
+
+/// e.g. `Waker { selector: epoll { fd: 3 } }`: the Poll it wakes, for diagnostics (mio's
+/// Debug output). Thread safety: may be called from any thread.
+[[nodiscard]] MIO_API std::string to_string(const Waker& waker);
 
 }  // namespace mio

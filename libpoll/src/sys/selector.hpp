@@ -22,6 +22,8 @@
 //   void rearm_fd(int fd, Token, Interest) noexcept;
 //   void forget_fd(int fd) noexcept;
 //   bool claim_waker() noexcept; void release_waker() noexcept;   one Waker per Poll
+//   std::string describe() const;   the backend and its descriptors, for to_string(Poll)
+//       (thread-safe)
 //
 // Readiness semantics every backend delivers (user-facing half in include/mio/poll.hpp):
 //   edge-triggered; spurious events allowed; readable/writable are promises, error,
@@ -36,6 +38,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "backend.hpp"
 
@@ -60,6 +63,7 @@ concept SelectorBackend = requires(S& s, const S& cs, Events& events, int fd, To
     noexcept->std::same_as<bool>;
     { s.release_waker() }
     noexcept;
+    { cs.describe() } -> std::same_as<std::string>;
 };
 
 template <class W>

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include <mio/error.hpp>
@@ -36,6 +37,9 @@ public:
     void forget_fd(int) noexcept {}
     [[nodiscard]] bool claim_waker() noexcept { return !has_waker_.exchange(true); }
     void release_waker() noexcept { has_waker_.store(false); }
+    [[nodiscard]] std::string describe() const {
+        return "epoll { fd: " + std::to_string(epoll_fd_.get()) + " }";
+    }
 
 private:
     UniqueFd epoll_fd_;

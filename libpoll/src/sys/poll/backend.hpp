@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -45,6 +46,7 @@ public:
     void forget_fd(int fd) noexcept;
     [[nodiscard]] bool claim_waker() noexcept { return !has_waker_.exchange(true); }
     void release_waker() noexcept;
+    [[nodiscard]] std::string describe() const;
 
     // Used by this backend's Waker.
     void install_waker(Token token) noexcept;
@@ -71,7 +73,7 @@ private:
     UniqueFd notify_write_;
     std::uint64_t id_;
 
-    std::mutex mutex_;           // guards the four members below
+    mutable std::mutex mutex_;   // guards the four members below
     std::vector<pollfd> table_;  // slot 0: notify_read_; slot i+1 mirrors entries_[i]
     std::vector<Entry> entries_;
     std::unordered_map<int, std::size_t> index_;  // fd -> position in entries_

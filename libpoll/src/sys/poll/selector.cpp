@@ -173,6 +173,16 @@ void Selector::release_waker() noexcept {
     has_waker_.store(false);
 }
 
+std::string Selector::describe() const {
+    std::size_t registered = 0;
+    {
+        const std::lock_guard lock(mutex_);
+        registered = entries_.size();
+    }
+    return "poll { wake_pipe: " + std::to_string(notify_read_.get()) +
+           ", registered: " + std::to_string(registered) + " }";
+}
+
 Result<void> Selector::wake() {
     wake_pending_.store(true);
     return notify();
