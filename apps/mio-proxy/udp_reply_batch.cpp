@@ -13,10 +13,9 @@ bool UdpReplyBatch::fits_with(std::uint32_t binding, std::size_t size) const noe
 
 void UdpReplyBatch::add(std::uint32_t binding, std::uint32_t listener,
                         std::span<const std::byte> data, const mio::net::SocketAddr& to) noexcept {
-    if (count_ == 0) {
+    if (count_ == 0) {  // flush() and discard() left used_ at 0
         binding_ = binding;
         listener_ = listener;
-        used_ = 0;
     }
     std::byte* at = arena_.get() + used_;
     if (!data.empty()) std::memcpy(at, data.data(), data.size());
